@@ -1,0 +1,47 @@
+# Lägesbild — one entry point for people and CI (`make help`).
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DATA_DIR ?= $(or $(LAGESBILD_DATA_DIR),data)
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format ui bench clean seeds
+
+help: ## show the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), f"Python 3.11 required, found {sys.version.split()[0]}"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	cd dbt_project && LAGESBILD_WAREHOUSE_PATH=/tmp/lagesbild-parse.duckdb ../$(BIN)/dbt parse --quiet --profiles-dir .
+	touch $(INSTALLED)
+
+install: $(INSTALLED) ## create .venv and install Lägesbild with its dev tools
+
+run: $(INSTALLED) ## install, generate the default data if absent, run and publish everything
+	LAGESBILD_DATA_DIR=$(DATA_DIR) $(BIN)/lagesbild demo
+
+test: $(INSTALLED) ## install, lint and run the whole test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED) ## ruff check and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(INSTALLED) ## format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+ui: $(INSTALLED) ## start the Dagster UI on 127.0.0.1:3000
+	LAGESBILD_DATA_DIR=$(DATA_DIR) $(BIN)/lagesbild ui
+
+seeds: $(INSTALLED) ## rebuild the reference seeds from ../shared/reference
+	$(BIN)/python -m pipelines.reference.build_seeds
+
+clean: ## remove dbt artefacts (not the data directory)
+	rm -rf dbt_project/target dbt_project/logs

@@ -1,0 +1,226 @@
+"""Blue/green publication of the warehouse: build a new file, verify it, then rename it in place.
+
+Readers open `<data>/publish/lagesbild.duckdb` read-only. They see the old file or the new one,
+never a half-written one: the new file is built under `publish/.staging/`, checkpointed, closed,
+re-opened read-only and verified, and only then moved over the published path with
+`os.replace` (atomic on POSIX). Every publication is also kept under `publish/archive/`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from pipelines.settings import PROJECT_ROOT, DataPaths
+
+PUBLISHED_SCHEMAS = ("marts",)
+PUBLICATION_LOG_DDL = """
+create table if not exists meta.publication_log (
+    run_id varchar not null,
+    month varchar not null,
+    published_at timestamp not null,
+    code_version varchar not null,
+    file_name varchar not null,
+    input_deliveries json,
+    check_results json,
+    row_counts json,
+    table_checksums json
+)"""
+
+
+class PublicationError(RuntimeError):
+    """The new publication failed verification; the previous one is untouched."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    path: Path
+    archived_as: Path
+    month: str
+    run_id: str
+    row_counts: dict[str, int]
+    checksums: dict[str, str]
+    size_bytes: int
+    input_deliveries: list[dict[str, object]] = field(default_factory=list)
+
+
+def code_version(root: Path = PROJECT_ROOT) -> str:
+    """The git commit the code runs from (`-dirty` if it has local changes), else 'unknown'."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return f"{sha}-dirty" if dirty else sha
+
+
+def published_tables(conn: duckdb.DuckDBPyConnection, database: str) -> list[str]:
+    rows = conn.execute(
+        "select table_schema || '.' || table_name from information_schema.tables "
+        "where table_catalog = ? and table_schema in (select unnest(?)) order by 1",
+        [database, list(PUBLISHED_SCHEMAS)],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def table_fingerprint(conn: duckdb.DuckDBPyConnection, qualified: str) -> tuple[int, str]:
+    """Row count and an order-independent checksum of every row's content."""
+    count, checksum = conn.execute(
+        f"select count(*), coalesce(bit_xor(hash(t)), 0) from {qualified} t"
+    ).fetchone()
+    return int(count), f"{int(checksum):016x}"
+
+
+def _current_deliveries(conn: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    rows = conn.execute(
+        "select source, partition_key, file_name, sha256, rows, vintage "
+        "from build.raw.deliveries order by source, partition_key"
+    ).fetchall()
+    keys = ("source", "partition", "file", "sha256", "rows", "vintage")
+    return [dict(zip(keys, row, strict=True)) for row in rows]
+
+
+def _build_candidate(
+    build_db: Path,
+    candidate: Path,
+    previous: Path | None,
+    *,
+    month: str,
+    run_id: str,
+    check_results: list[dict[str, object]],
+) -> tuple[dict[str, int], dict[str, str], list[dict[str, object]]]:
+    """Write the new publication file from the build database (opened read-only)."""
+    conn = duckdb.connect(str(candidate))
+    try:
+        conn.execute(f"attach '{build_db}' as build (read_only)")
+        tables = published_tables(conn, "build")
+        if not tables:
+            raise PublicationError(
+                f"{build_db} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish"
+            )
+        for schema in PUBLISHED_SCHEMAS:
+            conn.execute(f"create schema {schema}")
+        expected: dict[str, tuple[int, str]] = {}
+        for table in tables:
+            conn.execute(f"create table {table} as select * from build.{table}")
+            expected[table] = table_fingerprint(conn, f"build.{table}")
+        deliveries = _current_deliveries(conn)
+        conn.execute("detach build")
+        conn.execute("create schema meta")
+        conn.execute(PUBLICATION_LOG_DDL)
+        if previous is not None and previous.exists():
+            conn.execute(f"attach '{previous}' as previous (read_only)")
+            conn.execute(
+                "insert into meta.publication_log select * from previous.meta.publication_log"
+            )
+            conn.execute("detach previous")
+        conn.execute(
+            "insert into meta.publication_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                run_id,
+                month,
+                datetime.now(tz=UTC).replace(tzinfo=None),
+                code_version(),
+                candidate.name,
+                json.dumps(deliveries),
+                json.dumps(check_results),
+                json.dumps({t: c for t, (c, _) in expected.items()}),
+                json.dumps({t: s for t, (_, s) in expected.items()}),
+            ],
+        )
+        conn.execute("checkpoint")
+    finally:
+        conn.close()
+    return (
+        {table: count for table, (count, _) in expected.items()},
+        {table: checksum for table, (_, checksum) in expected.items()},
+        deliveries,
+    )
+
+
+def verify_candidate(
+    candidate: Path, row_counts: dict[str, int], checksums: dict[str, str], run_id: str
+) -> None:
+    """Re-open the finished file read-only and compare every table with the build database."""
+    conn = duckdb.connect(str(candidate), read_only=True)
+    try:
+        for table, expected_count in row_counts.items():
+            count, checksum = table_fingerprint(conn, table)
+            if count != expected_count or checksum != checksums[table]:
+                raise PublicationError(
+                    f"verification of {candidate.name} failed for {table}: {count} rows / "
+                    f"checksum {checksum}, expected {expected_count} / {checksums[table]}"
+                )
+        logged = conn.execute(
+            "select count(*) from meta.publication_log where run_id = ?", [run_id]
+        ).fetchone()[0]
+        if logged != 1:
+            raise PublicationError(f"{candidate.name}: publication log lacks run {run_id}")
+    finally:
+        conn.close()
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish(
+    paths: DataPaths,
+    *,
+    month: str,
+    run_id: str,
+    check_results: list[dict[str, object]] | None = None,
+) -> Publication:
+    """Publish the marts of the build database atomically; keep the vintage in the archive."""
+    for folder in (paths.publish_staging, paths.publish_archive):
+        folder.mkdir(parents=True, exist_ok=True)
+    candidate = paths.publish_staging / f"lagesbild-{run_id}.duckdb"
+    candidate.unlink(missing_ok=True)
+    try:
+        row_counts, checksums, deliveries = _build_candidate(
+            paths.warehouse_db,
+            candidate,
+            paths.publish_db,
+            month=month,
+            run_id=run_id,
+            check_results=check_results or [],
+        )
+        verify_candidate(candidate, row_counts, checksums, run_id)
+        with candidate.open("rb") as handle:
+            os.fsync(handle.fileno())
+        archived = paths.publish_archive / f"lagesbild_{month}_{run_id}.duckdb"
+        archived.unlink(missing_ok=True)
+        os.link(candidate, archived)
+        os.replace(candidate, paths.publish_db)
+        _fsync_directory(paths.publish_dir)
+    except BaseException:
+        candidate.unlink(missing_ok=True)
+        raise
+    return Publication(
+        path=paths.publish_db,
+        archived_as=archived,
+        month=month,
+        run_id=run_id,
+        row_counts=row_counts,
+        checksums=checksums,
+        size_bytes=paths.publish_db.stat().st_size,
+        input_deliveries=deliveries,
+    )

@@ -1,0 +1,98 @@
+"""dbt on DuckDB as Dagster assets: seeds, staging, intermediate and marts, tests as checks."""
+
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import (
+    DagsterDbtTranslator,
+    DagsterDbtTranslatorSettings,
+    DbtCliResource,
+    DbtProject,
+    dbt_assets,
+)
+
+from pipelines.partitions import monthly_partitions
+from pipelines.policy import BUILD_POOL, DBT_GROUPS, DEFAULT_DBT_GROUP, ECONOMICS_DEPARTMENT
+from pipelines.resources import LagesbildSettings
+from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, DataPaths
+
+WAREHOUSE_ENV = "LAGESBILD_WAREHOUSE_PATH"
+DBT_SOURCE_DIRS = ("models", "seeds", "macros", "tests", "dbt_project.yml")
+
+# dbt reads the build database path from the environment (profiles.yml); parsing needs a value.
+os.environ.setdefault(WAREHOUSE_ENV, str(DataPaths.from_env().warehouse_db))
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+
+
+def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
+    """True when the manifest is missing or older than any dbt source file."""
+    if not manifest.exists():
+        return True
+    built = manifest.stat().st_mtime
+    for name in DBT_SOURCE_DIRS:
+        root = project_dir / name
+        files = [root] if root.is_file() else root.rglob("*")
+        if any(path.stat().st_mtime > built for path in files if path.is_file()):
+            return True
+    return False
+
+
+def parse_dbt_project(project: DbtProject) -> None:
+    """`dbt parse` into the project's target path, writing manifest.json."""
+    DbtCliResource(
+        project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
+    ).cli(["parse", "--quiet"], target_path=project.target_path).wait()
+
+
+if manifest_is_stale(DBT_PROJECT_DIR, dbt_project.manifest_path):
+    parse_dbt_project(dbt_project)
+
+
+def dbt_vars_for_months(first_month: str, last_month: str) -> dict[str, str]:
+    """Partition keys `YYYY-MM` → the dbt vars that bound the incremental window."""
+    return {"start_month": f"{first_month}-01", "end_month": f"{last_month}-01"}
+
+
+class LagesbildDbtTranslator(DagsterDbtTranslator):
+    """Keys `<schema>/<model>`, groups by layer, the economics department as owner."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        if dbt_resource_props["resource_type"] == "seed":
+            return DBT_GROUPS["seeds"]
+        layer = dbt_resource_props["fqn"][1] if len(dbt_resource_props["fqn"]) > 2 else ""
+        return DBT_GROUPS.get(layer, DEFAULT_DBT_GROUP)
+
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        return [ECONOMICS_DEPARTMENT]
+
+
+translator = LagesbildDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=translator,
+    partitions_def=monthly_partitions,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=BUILD_POOL,
+    name="lagesbild_dbt",
+)
+def lagesbild_dbt(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: LagesbildSettings
+) -> Iterator[Any]:
+    """`dbt build` for the run's months: incremental models only touch that window."""
+    os.environ[WAREHOUSE_ENV] = str(settings.paths.warehouse_db)
+    keys = context.partition_keys
+    dbt_vars = dbt_vars_for_months(keys[0], keys[-1])
+    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

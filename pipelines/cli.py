@@ -1,0 +1,205 @@
+"""`lagesbild` — the command line for people who do not live in the Dagster UI."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipelines.settings import DATA_DIR_ENV, PROJECT_ROOT, WORKSPACE_FILE, DataPaths
+
+MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+SYNTHETIC_NOTICE = (
+    "NOTE: the embedded default data is SYNTHETIC — generated (seeded) figures on top of real "
+    "public reference lists. It is not police statistics."
+)
+
+
+def month_argument(value: str) -> str:
+    if not MONTH_PATTERN.match(value):
+        raise argparse.ArgumentTypeError(f"expected a month as YYYY-MM, got {value!r}")
+    return value
+
+
+def _fail(message: str, code: int = 1) -> int:
+    print(f"lagesbild: {message}", file=sys.stderr)
+    return code
+
+
+def cmd_generate(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.generator import generate
+
+    started = time.perf_counter()
+    summary = generate(paths.root, scale=args.scale, start=args.start, end=args.end, seed=args.seed)
+    elapsed = time.perf_counter() - started
+    print(f"Generated the {args.scale} default data set in {paths.landing} ({elapsed:.1f} s).")
+    for key, value in summary.items():
+        if key not in ("paths",):
+            print(f"  {key}: {value}")
+    print(SYNTHETIC_NOTICE)
+    return 0
+
+
+def _run(paths: DataPaths, start: str, end: str | None) -> int:
+    from pipelines.definitions import build_definitions
+    from pipelines.instance import get_instance
+    from pipelines.runner import run_months
+
+    instance = get_instance(paths)
+    label = start if end in (None, start) else f"{start}..{end}"
+    print(f"Running the monthly job for {label} (data directory {paths.root}) …", flush=True)
+    started = time.perf_counter()
+    outcome = run_months(build_definitions(paths), instance, start, end)
+    elapsed = time.perf_counter() - started
+    if not outcome.success:
+        for message in outcome.failures or ["the run failed (see the Dagster UI)"]:
+            print(message, file=sys.stderr)
+        return _fail(
+            f"run {outcome.run_id} for {label} failed after {elapsed:.1f} s; "
+            f"the previous publication (if any) is unchanged: {paths.publish_db}"
+        )
+    print(f"Run {outcome.run_id} succeeded in {elapsed:.1f} s.")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace, paths: DataPaths) -> int:
+    return _run(paths, args.month, None)
+
+
+def cmd_backfill(args: argparse.Namespace, paths: DataPaths) -> int:
+    if args.end < args.start:
+        return _fail(f"--end {args.end} is before --start {args.start}", 2)
+    return _run(paths, args.start, args.end)
+
+
+def _usage_hint(paths: DataPaths) -> str:
+    return (
+        f"\nPublished warehouse: {paths.publish_db}\n"
+        '  Query it:   lagesbild query "select geo_level, count(distinct geo_code) '
+        'from marts.fct_indicator_month group by 1"\n'
+        f"              duckdb -readonly {paths.publish_db}\n"
+        "  Open the UI: lagesbild ui   (then http://127.0.0.1:3000)\n"
+        f"{SYNTHETIC_NOTICE}"
+    )
+
+
+def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.generator import generate
+    from pipelines.runner import landing_months
+
+    if not landing_months(paths):
+        print(f"No landing data in {paths.landing}: generating the {args.scale} default data set…")
+        started = time.perf_counter()
+        generate(paths.root, scale=args.scale, seed=args.seed)
+        print(f"Generated in {time.perf_counter() - started:.1f} s.")
+    months = landing_months(paths)
+    status = _run(paths, months[0], months[-1])
+    if status == 0:
+        print(_usage_hint(paths))
+    return status
+
+
+def cmd_query(args: argparse.Namespace, paths: DataPaths) -> int:
+    import duckdb
+
+    database = paths.publish_db
+    if not database.exists():
+        return _fail(f"no published warehouse at {database}; run `lagesbild demo` first")
+    conn = duckdb.connect(str(database), read_only=True)
+    try:
+        relation = conn.sql(args.sql)
+        if relation is None:
+            return 0
+        if args.format == "csv":
+            frame = relation.pl()
+            sys.stdout.write(frame.write_csv(separator=";"))
+        else:
+            relation.show(max_rows=args.max_rows, max_width=200)
+    except duckdb.Error as error:
+        return _fail(f"query failed: {error}")
+    finally:
+        conn.close()
+    return 0
+
+
+def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.instance import prepare_dagster_home
+
+    prepare_dagster_home(paths)
+    command = [
+        str(Path(sys.executable).with_name("dagster-webserver")),
+        "-w",
+        str(WORKSPACE_FILE),
+        "-h",
+        args.host,
+        "-p",
+        str(args.port),
+    ]
+    if args.read_only:
+        command.append("--read-only")
+    print(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']})")
+    return subprocess.call(command, cwd=PROJECT_ROOT)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lagesbild",
+        description="Lägesbild — the indicator warehouse for the follow-up of vulnerable areas. "
+        f"All commands use the data directory ${DATA_DIR_ENV} (default ./data).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    generate = commands.add_parser("generate", help="write the synthetic default data set")
+    generate.add_argument("--scale", choices=("small", "national"), default="national")
+    generate.add_argument("--start", type=month_argument, default="2019-01")
+    generate.add_argument(
+        "--end",
+        type=month_argument,
+        default=None,
+        help="last month (default: the last complete month)",
+    )
+    generate.add_argument("--seed", type=int, default=20240101)
+    generate.set_defaults(handler=cmd_generate)
+
+    demo = commands.add_parser(
+        "demo", help="generate the default data if absent, then backfill and publish all of it"
+    )
+    demo.add_argument("--scale", choices=("small", "national"), default="national")
+    demo.add_argument("--seed", type=int, default=20240101)
+    demo.set_defaults(handler=cmd_demo)
+
+    run = commands.add_parser("run", help="run one month: ingest, dbt, checks, publish")
+    run.add_argument("--month", type=month_argument, required=True)
+    run.set_defaults(handler=cmd_run)
+
+    backfill = commands.add_parser("backfill", help="run a range of months as one run")
+    backfill.add_argument("--start", type=month_argument, required=True)
+    backfill.add_argument("--end", type=month_argument, required=True)
+    backfill.set_defaults(handler=cmd_backfill)
+
+    query = commands.add_parser("query", help="run SQL read-only on the published warehouse")
+    query.add_argument("sql")
+    query.add_argument("--format", choices=("table", "csv"), default="table")
+    query.add_argument("--max-rows", type=int, default=100)
+    query.set_defaults(handler=cmd_query)
+
+    ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
+    ui.add_argument("--read-only", action="store_true", help="block every mutation (auditors)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(handler=cmd_ui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.handler(args, DataPaths.from_env())
+
+
+if __name__ == "__main__":
+    sys.exit(main())

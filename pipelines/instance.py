@@ -1,0 +1,36 @@
+"""The persistent Dagster instance under `<data>/dagster_home`, shared by CLI runs and the UI."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+
+from pipelines.settings import DataPaths
+
+DAGSTER_YAML = """\
+# Written by Lägesbild. Runs started by the `lagesbild` command and by the UI share this instance.
+telemetry:
+  enabled: false
+concurrency:
+  pools:
+    # Everything that writes the DuckDB build database runs in pool `lagesbild_build_db`:
+    # one writer at a time.
+    default_limit: 1
+"""
+
+
+def prepare_dagster_home(paths: DataPaths) -> str:
+    """Create `<data>/dagster_home` with its dagster.yaml and point DAGSTER_HOME at it."""
+    home = paths.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+    os.environ["DAGSTER_HOME"] = str(home)
+    return str(home)
+
+
+def get_instance(paths: DataPaths) -> dg.DagsterInstance:
+    prepare_dagster_home(paths)
+    return dg.DagsterInstance.get()

@@ -1,0 +1,1 @@
+"""Reference data: builds the dbt seeds from the compiled public facts in ../shared/reference."""

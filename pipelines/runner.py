@@ -1,0 +1,66 @@
+"""Running the monthly job from Python (the CLI and the tests): one month or a range."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import dagster as dg
+
+from pipelines.jobs import MONTHLY_JOB_NAME
+from pipelines.settings import DataPaths
+
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    success: bool
+    run_id: str
+    failures: list[str]
+
+
+def range_tags(start: str, end: str) -> dict[str, str]:
+    """Tags that make one run cover the partition range start..end (a single-run backfill)."""
+    return {RANGE_START_TAG: start, RANGE_END_TAG: end}
+
+
+def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
+    """The user-facing reason of every failed step (Failure descriptions or error messages)."""
+    messages: list[str] = []
+    for event in result.all_events:
+        if event.event_type != dg.DagsterEventType.STEP_FAILURE:
+            continue
+        data = event.step_failure_data
+        if data.user_failure_data and data.user_failure_data.description:
+            messages.append(f"[{event.step_key}] {data.user_failure_data.description}")
+        elif data.error is not None:
+            cause = data.error.cause.message if data.error.cause else data.error.message
+            messages.append(f"[{event.step_key}] {cause.strip()}")
+    return messages
+
+
+def run_months(
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    start: str,
+    end: str | None = None,
+) -> RunOutcome:
+    """Run the monthly job for `start` (one month) or `start..end` as one run."""
+    job = defs.resolve_job_def(MONTHLY_JOB_NAME)
+    if end is None or end == start:
+        result = job.execute_in_process(
+            instance=instance, partition_key=start, raise_on_error=False
+        )
+    else:
+        result = job.execute_in_process(
+            instance=instance, tags=range_tags(start, end), raise_on_error=False
+        )
+    return RunOutcome(result.success, result.run_id, failure_messages(result))
+
+
+def landing_months(paths: DataPaths, source: str = "offences") -> list[str]:
+    """The months for which the landing zone holds a delivery of `source`, sorted."""
+    folder = paths.landing_source(source)
+    stems = {path.stem for path in folder.glob("[0-9][0-9][0-9][0-9]-[0-9][0-9].*")}
+    return sorted(stems)

@@ -1,0 +1,98 @@
+"""The real asset graph (Dagster + dbt + DuckDB) on the small generated data set."""
+
+from __future__ import annotations
+
+import duckdb
+import polars as pl
+import pytest
+
+from tests.conftest import PipelineRun
+from tests.integration.independent import offence_indicator_counts, read_seed
+
+pytestmark = pytest.mark.integration
+
+OFFENCE_INDICATORS = ["offences_total", "violent_crime"]
+
+
+def published(run: PipelineRun) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(run.paths.publish_db), read_only=True)
+
+
+def test_fct_indicator_month_matches_an_independent_count_from_the_landing_files(
+    pipeline_run: PipelineRun,
+) -> None:
+    expected = offence_indicator_counts(pipeline_run.paths, OFFENCE_INDICATORS)
+    with published(pipeline_run) as conn:
+        actual = conn.sql(
+            "select month, geo_level, geo_code, indicator_code, numerator as n "
+            "from marts.fct_indicator_month "
+            "where indicator_code in ('offences_total', 'violent_crime') and numerator > 0 "
+            "order by all"
+        ).pl()
+    assert actual.height == expected.height
+    assert actual.equals(expected.sort("month", "geo_level", "geo_code", "indicator_code"))
+
+
+def test_every_geography_indicator_and_month_is_present(pipeline_run: PipelineRun) -> None:
+    with published(pipeline_run) as conn:
+        grid = conn.execute(
+            "select count(*), count(distinct month), "
+            "count(distinct geo_level || ':' || geo_code), count(distinct indicator_code) "
+            "from marts.fct_indicator_month"
+        ).fetchone()
+        geographies = conn.execute("select count(*) from marts.dim_geography").fetchone()[0]
+    rows, months, geos, indicators = grid
+    assert months == 18
+    assert geos == geographies
+    assert rows == months * geos * indicators
+
+
+def test_published_file_has_seven_regions_and_every_area_on_the_current_list(
+    pipeline_run: PipelineRun,
+) -> None:
+    current_areas = set(
+        read_seed("areas").filter(pl.col("cat_2025").is_not_null())["area_code"].to_list()
+    )
+    with published(pipeline_run) as conn:
+        per_level = dict(
+            conn.execute(
+                "select geo_level, count(distinct geo_code) from marts.fct_indicator_month "
+                "group by 1"
+            ).fetchall()
+        )
+        published_areas = {
+            row[0]
+            for row in conn.execute(
+                "select distinct geo_code from marts.fct_indicator_month where geo_level = 'area'"
+            ).fetchall()
+        }
+    assert len(current_areas) == 65
+    assert per_level["region"] == 7
+    assert per_level["nation"] == 1
+    assert current_areas <= published_areas
+
+
+def test_rates_are_per_1000_inhabitants_of_the_interpolated_population(
+    pipeline_run: PipelineRun,
+) -> None:
+    with published(pipeline_run) as conn:
+        worst = conn.execute(
+            "select max(abs(rate_per_1000 - numerator / denominator * 1000)), "
+            "min(denominator), count(*) filter (where rate_per_1000 is null) "
+            "from marts.fct_indicator_month where geo_level in ('nation', 'region', 'area')"
+        ).fetchone()
+    assert worst[0] < 1e-9
+    assert worst[1] > 0
+    assert worst[2] == 0
+
+
+def test_publication_log_records_the_run_and_the_input_hashes(pipeline_run: PipelineRun) -> None:
+    with published(pipeline_run) as conn:
+        run_id, month, deliveries = conn.execute(
+            "select run_id, month, input_deliveries from meta.publication_log"
+        ).fetchone()
+    assert run_id == pipeline_run.run_id
+    assert month == pipeline_run.end
+    assert '"sha256"' in deliveries
+    archived = list(pipeline_run.paths.publish_archive.glob("lagesbild_*.duckdb"))
+    assert [path.name for path in archived] == [f"lagesbild_{month}_{run_id}.duckdb"]

@@ -1,0 +1,117 @@
+"""The code location loads, and its asset graph is recorded as a reviewable snapshot.
+
+Regenerate the snapshot after a deliberate change to the graph:
+    LAGESBILD_UPDATE_SNAPSHOTS=1 .venv/bin/pytest tests/test_definitions.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from assets.warehouse.dbt_assets import dbt_vars_for_months, manifest_is_stale
+from pipelines.definitions import defs
+from pipelines.settings import PROJECT_ROOT
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
+
+
+def asset_graph_snapshot(definitions: dg.Definitions) -> dict[str, object]:
+    graph = definitions.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        if not node.is_materializable:
+            continue
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "owners": list(node.owners),
+            "kinds": sorted(node.kinds),
+            "partitioned": node.partitions_def is not None,
+            "deps": sorted(parent.to_user_string() for parent in node.parent_keys),
+        }
+    checks = sorted(key.to_user_string() for key in graph.asset_check_keys)
+    jobs = sorted(
+        job.name for job in definitions.resolve_all_job_defs() if job.name != "__ASSET_JOB"
+    )
+    schedules = {
+        schedule.name: {"cron": schedule.cron_schedule, "timezone": schedule.execution_timezone}
+        for schedule in definitions.schedules or []
+    }
+    return {"assets": assets, "checks": checks, "jobs": jobs, "schedules": schedules}
+
+
+def test_asset_graph_matches_the_recorded_snapshot() -> None:
+    current = asset_graph_snapshot(defs)
+    if os.environ.get("LAGESBILD_UPDATE_SNAPSHOTS") or not SNAPSHOT.exists():
+        SNAPSHOT.write_text(json.dumps(current, indent=2, ensure_ascii=False) + "\n")
+    assert current == json.loads(SNAPSHOT.read_text())
+
+
+def test_every_asset_has_a_description_owner_group_and_kind() -> None:
+    graph = defs.resolve_asset_graph()
+    lacking = []
+    for key in graph.materializable_asset_keys:
+        node = graph.get(key)
+        if not (node.description and node.owners and node.group_name and node.kinds):
+            lacking.append(key.to_user_string())
+    assert lacking == []
+
+
+def test_the_graph_runs_from_ingest_through_dbt_to_publication() -> None:
+    graph = defs.resolve_asset_graph()
+    publish = dg.AssetKey(["publish", "lagesbild_warehouse"])
+    upstream = graph.get_ancestor_asset_keys(publish)
+    assert dg.AssetKey(["marts", "fct_indicator_month"]) in upstream
+    assert dg.AssetKey(["raw", "offences"]) in upstream
+    assert dg.AssetKey(["raw", "population"]) in upstream
+    assert dg.AssetKey(["raw", "geography_deso"]) in upstream
+
+
+def test_dbt_tests_appear_as_asset_checks_on_the_marts() -> None:
+    checked = {key.asset_key for key in defs.resolve_asset_graph().asset_check_keys}
+    assert dg.AssetKey(["marts", "fct_indicator_month"]) in checked
+
+
+def test_the_monthly_schedule_runs_at_six_on_the_tenth_in_swedish_time() -> None:
+    schedule = defs.get_schedule_def("lagesbild_monthly_schedule")
+    assert schedule.cron_schedule == "0 6 10 * *"
+    assert schedule.execution_timezone == "Europe/Stockholm"
+
+
+def test_a_partition_range_becomes_the_dbt_window_of_first_days() -> None:
+    assert dbt_vars_for_months("2024-01", "2024-03") == {
+        "start_month": "2024-01-01",
+        "end_month": "2024-03-01",
+    }
+
+
+def test_a_manifest_older_than_a_model_is_stale(tmp_path: Path) -> None:
+    (tmp_path / "models").mkdir()
+    manifest = tmp_path / "manifest.json"
+    manifest.write_text("{}")
+    assert not manifest_is_stale(tmp_path, manifest)
+    model = tmp_path / "models" / "m.sql"
+    model.write_text("select 1")
+    os.utime(model, (manifest.stat().st_mtime + 5,) * 2)
+    assert manifest_is_stale(tmp_path, manifest)
+
+
+@pytest.mark.e2e
+def test_workspace_yaml_loads_with_the_dagster_cli() -> None:
+    dagster = Path(sys.executable).with_name("dagster")
+    result = subprocess.run(
+        [str(dagster), "definitions", "validate", "-w", "workspace.yaml"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "lagesbild" in result.stdout + result.stderr
