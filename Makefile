@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 DATA_DIR ?= $(or $(LAGESBILD_DATA_DIR),data)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format ui bench clean seeds
+.PHONY: help install run test lint format ui bench clean seeds browser
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -24,7 +24,10 @@ install: $(INSTALLED) ## create .venv and install Lägesbild with its dev tools
 run: $(INSTALLED) ## install, generate the default data if absent, run and publish everything
 	LAGESBILD_DATA_DIR=$(DATA_DIR) $(BIN)/lagesbild demo
 
-test: $(INSTALLED) ## install, lint and run the whole test suite
+browser: ## install Debian's chromium for the report test when it is missing (needs root)
+	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
+
+test: $(INSTALLED) browser ## install, lint and run the whole test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python -m pytest
@@ -36,6 +39,9 @@ lint: $(INSTALLED) ## ruff check and format check
 format: $(INSTALLED) ## format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+bench: $(INSTALLED) ## national-scale benchmark → benchmarks/results/latest.json, BENCHMARKS.md
+	$(BIN)/python benchmarks/run_bench.py
 
 ui: $(INSTALLED) ## start the Dagster UI on 127.0.0.1:3000
 	LAGESBILD_DATA_DIR=$(DATA_DIR) $(BIN)/lagesbild ui

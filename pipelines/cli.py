@@ -11,7 +11,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.settings import DATA_DIR_ENV, PROJECT_ROOT, WORKSPACE_FILE, DataPaths
+from pipelines.settings import (
+    DATA_DIR_ENV,
+    PROJECT_ROOT,
+    REGION_SLUGS,
+    WORKSPACE_FILE,
+    DataPaths,
+)
 
 MONTH_PATTERN = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 SYNTHETIC_NOTICE = (
@@ -67,13 +73,32 @@ def _run(paths: DataPaths, start: str, end: str | None) -> int:
     return 0
 
 
+def _months_outside_partitions(*months: str) -> str | None:
+    """An error message when a month is before the first or after the last complete month."""
+    from pipelines.partitions import FIRST_MONTH, last_complete_month
+
+    last = last_complete_month()
+    for month in months:
+        if month > last:
+            return f"{month} has not ended yet (the last complete month is {last})"
+        if month < FIRST_MONTH:
+            return f"{month} is before the first month Lägesbild covers ({FIRST_MONTH})"
+    return None
+
+
 def cmd_run(args: argparse.Namespace, paths: DataPaths) -> int:
+    problem = _months_outside_partitions(args.month)
+    if problem:
+        return _fail(problem, 2)
     return _run(paths, args.month, None)
 
 
 def cmd_backfill(args: argparse.Namespace, paths: DataPaths) -> int:
     if args.end < args.start:
         return _fail(f"--end {args.end} is before --start {args.start}", 2)
+    problem = _months_outside_partitions(args.start, args.end)
+    if problem:
+        return _fail(problem, 2)
     return _run(paths, args.start, args.end)
 
 
@@ -108,6 +133,8 @@ def cmd_query(args: argparse.Namespace, paths: DataPaths) -> int:
     import duckdb
 
     database = paths.publish_db
+    if args.region is not None:  # that region's file only: its own detail + national totals
+        database = paths.publish_dir / "regions" / f"{args.region}.duckdb"
     if not database.exists():
         return _fail(f"no published warehouse at {database}; run `lagesbild demo` first")
     conn = duckdb.connect(str(database), read_only=True)
@@ -125,6 +152,18 @@ def cmd_query(args: argparse.Namespace, paths: DataPaths) -> int:
     finally:
         conn.close()
     return 0
+
+
+def cmd_tertial(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.review.command import run_tertial
+
+    return run_tertial(args.tertial, paths)
+
+
+def tertial_argument(value: str) -> str:
+    from pipelines.review.command import tertial_argument as parse
+
+    return parse(value)
 
 
 def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:
@@ -186,7 +225,19 @@ def build_parser() -> argparse.ArgumentParser:
     query.add_argument("sql")
     query.add_argument("--format", choices=("table", "csv"), default="table")
     query.add_argument("--max-rows", type=int, default=100)
+    query.add_argument(
+        "--region",
+        choices=REGION_SLUGS,
+        default=None,
+        help="answer from publish/regions/<SLUG>.duckdb (that region and the nation only)",
+    )
     query.set_defaults(handler=cmd_query)
+
+    tertial = commands.add_parser(
+        "tertial", help="tertial review (statistics, findings, HTML reports) for YYYY-Tn"
+    )
+    tertial.add_argument("tertial", type=tertial_argument, metavar="YYYY-Tn")
+    tertial.set_defaults(handler=cmd_tertial)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
     ui.add_argument("--read-only", action="store_true", help="block every mutation (auditors)")

@@ -6,6 +6,10 @@ import dagster as dg
 
 from assets.ingest.assets import ingest_assets
 from assets.publish.assets import lagesbild_warehouse
+from assets.quality.checks import quality_checks
+from assets.review.assets import review_assets
+from assets.review.jobs import tertial_review_job
+from assets.review.schedules import tertial_review_schedule
 from assets.warehouse.dbt_assets import lagesbild_dbt
 from pipelines.jobs import monthly_job
 from pipelines.resources import build_resources
@@ -18,9 +22,10 @@ from pipelines.settings import DataPaths
 def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:
     """Definitions bound to one data directory (default: $LAGESBILD_DATA_DIR or ./data)."""
     return dg.Definitions(
-        assets=[*ingest_assets, lagesbild_dbt, lagesbild_warehouse],
-        jobs=[monthly_job, scb_population_fetch],
-        schedules=[monthly_schedule],
+        assets=[*ingest_assets, lagesbild_dbt, lagesbild_warehouse, *review_assets],
+        asset_checks=quality_checks,
+        jobs=[monthly_job, scb_population_fetch, tertial_review_job],
+        schedules=[monthly_schedule, tertial_review_schedule],
         sensors=[landing_zone_sensor],
         resources=build_resources(paths or DataPaths.from_env()),
     )

@@ -10,7 +10,8 @@ MONTHLY_JOB_NAME = "lagesbild_monthly"
 
 monthly_job = dg.define_asset_job(
     name=MONTHLY_JOB_NAME,
-    selection=dg.AssetSelection.all(),
+    # everything but the tertial review (group `review`): it has tertial partitions and its own job
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups("review"),
     partitions_def=monthly_partitions,
     executor_def=dg.in_process_executor,
     description=(

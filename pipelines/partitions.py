@@ -7,6 +7,9 @@ from datetime import date
 import dagster as dg
 
 TIMEZONE = "Europe/Stockholm"
+PARTITION_TAG = "dagster/partition"
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
 FIRST_MONTH = "2019-01"
 
 monthly_partitions = dg.TimeWindowPartitionsDefinition(
@@ -26,3 +29,11 @@ def month_start(partition_key: str) -> date:
 def months_in_range(start_key: str, end_key: str) -> list[str]:
     """All month keys from start to end inclusive."""
     return monthly_partitions.get_partition_keys_in_range(dg.PartitionKeyRange(start_key, end_key))
+
+
+def last_complete_month() -> str:
+    """The newest month partition that has ended (Swedish time)."""
+    last = monthly_partitions.get_last_partition_key()
+    if last is None:
+        raise RuntimeError("no complete month yet")
+    return last

@@ -7,10 +7,8 @@ from dataclasses import dataclass
 import dagster as dg
 
 from pipelines.jobs import MONTHLY_JOB_NAME
+from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
 from pipelines.settings import DataPaths
-
-RANGE_START_TAG = "dagster/asset_partition_range_start"
-RANGE_END_TAG = "dagster/asset_partition_range_end"
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def plan_runs(
 
 @dg.sensor(
     job=monthly_job,
-    minimum_interval_seconds=60,
+    minimum_interval_seconds=30,
     description="Launches the monthly run when all monthly sources have delivered a month "
     "(and again when a delivered file is corrected).",
 )

@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.warehouse.dbt_assets import dbt_vars_for_months, manifest_is_stale
+from assets.warehouse.dbt_assets import dbt_vars_for_months, dbt_vars_for_run, manifest_is_stale
 from pipelines.definitions import defs
 from pipelines.settings import PROJECT_ROOT
 
@@ -90,6 +90,19 @@ def test_a_partition_range_becomes_the_dbt_window_of_first_days() -> None:
         "start_month": "2024-01-01",
         "end_month": "2024-03-01",
     }
+
+
+def test_the_dbt_window_comes_from_the_runs_month_partitions() -> None:
+    range_tags = {
+        "dagster/asset_partition_range_start": "2023-01",
+        "dagster/asset_partition_range_end": "2024-06",
+    }
+    assert dbt_vars_for_run(range_tags) == {"start_month": "2023-01-01", "end_month": "2024-06-01"}
+    assert dbt_vars_for_run({"dagster/partition": "2024-06"}) == {
+        "start_month": "2024-06-01",
+        "end_month": "2024-06-01",
+    }
+    assert dbt_vars_for_run({}) == {}
 
 
 def test_a_manifest_older_than_a_model_is_stale(tmp_path: Path) -> None:

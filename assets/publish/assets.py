@@ -1,14 +1,19 @@
 """The publish asset: the read-only warehouse file the regions query."""
 
+from pathlib import Path
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from assets.publish.publisher import PublicationError, publish
+from assets.quality.config import disclosure_threshold
+from assets.quality.data_docs import build_data_docs
+from assets.quality.gate import verify_required_checks
 from assets.warehouse.dbt_assets import lagesbild_dbt
 from pipelines.partitions import month_start, monthly_partitions
 from pipelines.policy import BUILD_POOL, ECONOMICS_DEPARTMENT, GROUP_PUBLISH
 from pipelines.resources import LagesbildSettings
-from pipelines.settings import MONTHLY_SOURCES
+from pipelines.settings import MONTHLY_SOURCES, DataPaths
 
 PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["publish", "lagesbild_warehouse"])
 MART_KEYS = sorted(
@@ -28,6 +33,15 @@ def missing_sources(warehouse: DuckDBResource, month_key: str) -> list[str]:
     return [source for source in MONTHLY_SOURCES if source not in delivered]
 
 
+def build_publication_docs(
+    paths: DataPaths, results: list[dict[str, object]], month: str, run_id: str
+) -> Path | None:
+    """The GX Data Docs site of this publication, from the results of its GX checks."""
+    folders = sorted({Path(str(r["gx_results_dir"])) for r in results if r.get("gx_results_dir")})
+    site = paths.publish_dir / "docs" / "gx" / f"{month}_{run_id}"
+    return build_data_docs([folder for folder in folders if folder.exists()], site, run_id)
+
+
 @dg.asset(
     key=PUBLISHED_WAREHOUSE_KEY,
     description=(
@@ -35,7 +49,12 @@ def missing_sources(warehouse: DuckDBResource, month_key: str) -> list[str]:
         "`meta.publication_log`, built as a new file, verified (row counts and checksums, "
         "re-opened read-only) and moved over the published path atomically, so readers never "
         "see a half-written file. Every vintage is kept in `publish/archive/` by month and run id. "
-        "Refuses to publish a month for which any monthly source is missing."
+        "Also writes one file per region (`publish/regions/<slug>.duckdb`), the public export "
+        "with disclosure control (`publish/export/`) and a GX Data Docs site "
+        "(`publish/docs/gx/<month>_<run id>/`). Refuses to publish a month for which any monthly "
+        "source is missing, and — checking the Dagster instance itself, so a run that selects "
+        "only this step is gated too — unless every required check (blocking GX suites, dbt "
+        "tests with severity error) passed on the current materialization of its asset."
     ),
     group_name=GROUP_PUBLISH,
     owners=[ECONOMICS_DEPARTMENT],
@@ -56,11 +75,29 @@ def lagesbild_warehouse(
             f"{', '.join(absent)}. Missing is not zero; the previous publication stays in place.",
             allow_retries=False,
         )
+    gate = verify_required_checks(context.instance)
+    if not gate.passed:
+        raise dg.Failure(
+            f"Publication refused: {gate.message()}\nThe previous publication stays in place.",
+            metadata={"failed_checks": dg.MetadataValue.json(gate.failures)},
+            allow_retries=False,
+        )
     try:
-        publication = publish(settings.paths, month=month, run_id=context.run_id)
+        publication = publish(
+            settings.paths,
+            month=month,
+            run_id=context.run_id,
+            check_results=gate.results,
+            disclosure_threshold=disclosure_threshold(),
+        )
     except PublicationError as error:
         raise dg.Failure(f"Publication refused: {error}", allow_retries=False) from error
     context.log.info(f"Published {publication.path} for {month}")
+    try:
+        docs = build_publication_docs(settings.paths, gate.results, month, context.run_id)
+    except Exception as error:  # the publication stands; the docs site is a by-product
+        context.log.warning(f"GX Data Docs not built: {type(error).__name__}: {error}")
+        docs = None
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),
@@ -71,5 +108,14 @@ def lagesbild_warehouse(
             "row_counts": dg.MetadataValue.json(publication.row_counts),
             "checksums": dg.MetadataValue.json(publication.checksums),
             "input_deliveries": len(publication.input_deliveries),
+            "required_checks_passed": len(gate.results),
+            "region_files": dg.MetadataValue.json(
+                {slug: str(path) for slug, path in publication.region_files.items()}
+            ),
+            "export_files": dg.MetadataValue.json(
+                {kind: str(path) for kind, path in publication.export_files.items()}
+            ),
+            "suppressed_cells": publication.suppressed_cells,
+            "gx_data_docs": dg.MetadataValue.path(str(docs) if docs else "not built"),
         }
     )

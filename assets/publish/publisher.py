@@ -4,12 +4,21 @@ Readers open `<data>/publish/lagesbild.duckdb` read-only. They see the old file 
 never a half-written one: the new file is built under `publish/.staging/`, checkpointed, closed,
 re-opened read-only and verified, and only then moved over the published path with
 `os.replace` (atomic on POSIX). Every publication is also kept under `publish/archive/`.
+
+The same publication also writes, each built and verified in staging before anything is
+replaced: one file per police region (`publish/regions/<slug>.duckdb`, that region's detail
+and the national totals only) and the public export (`publish/export/`, Parquet and CSV with
+disclosure control). Nothing is replaced until every candidate has been verified; a crash at
+any point leaves each published file either the previous or the new version, whole.
+`LAGESBILD_PUBLISH_FAULT=<point>` kills the process with SIGKILL at a named point (fault tests).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import signal
 import subprocess
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +26,34 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import PROJECT_ROOT, DataPaths
+from assets.publish.export import (
+    ExportError,
+    area_parts_from,
+    build_export_frame,
+    count_indicator_codes,
+    verify_export,
+    write_export,
+)
+from assets.publish.regions import (
+    RegionFileError,
+    build_region_file,
+    table_columns,
+    verify_region_file,
+)
+from pipelines.settings import PROJECT_ROOT, REGION_SLUGS, DataPaths
+
+FAULT_ENV = "LAGESBILD_PUBLISH_FAULT"
+FAULT_POINTS = (
+    "after_build",
+    "after_verify",
+    "after_regions_built",
+    "after_export_built",
+    "after_archive",
+    "after_main_replaced",
+    "mid_regions_replaced",
+    "after_regions_replaced",
+)
+DEFAULT_DISCLOSURE_THRESHOLD = 3
 
 PUBLISHED_SCHEMAS = ("marts",)
 PUBLICATION_LOG_DDL = """
@@ -48,6 +84,23 @@ class Publication:
     checksums: dict[str, str]
     size_bytes: int
     input_deliveries: list[dict[str, object]] = field(default_factory=list)
+    region_files: dict[str, Path] = field(default_factory=dict)
+    export_files: dict[str, Path] = field(default_factory=dict)
+    suppressed_cells: int = 0
+
+
+def fault_point(name: str) -> None:
+    """Die here, like a power cut, when LAGESBILD_PUBLISH_FAULT names this point."""
+    if os.environ.get(FAULT_ENV) == name:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def region_file(paths: DataPaths, slug: str) -> Path:
+    return paths.publish_dir / "regions" / f"{slug}.duckdb"
+
+
+def export_dir(paths: DataPaths) -> Path:
+    return paths.publish_dir / "export"
 
 
 def code_version(root: Path = PROJECT_ROOT) -> str:
@@ -182,18 +235,60 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _clear_staging(staging: Path) -> None:
+    """Remove what a killed publication left behind (only the pipeline writes here)."""
+    for leftover in staging.iterdir():
+        if leftover.is_dir():
+            shutil.rmtree(leftover, ignore_errors=True)
+        else:
+            leftover.unlink(missing_ok=True)
+
+
+def _build_regions(
+    candidate: Path, staging: Path, *, month: str, run_id: str, tables: list[str]
+) -> dict[str, Path]:
+    built: dict[str, Path] = {}
+    columns = table_columns(candidate, tables)
+    for slug in REGION_SLUGS:
+        target = staging / f"region-{slug}-{run_id}.duckdb"
+        counts = build_region_file(
+            candidate, target, slug, run_id=run_id, month=month, columns=columns
+        )
+        verify_region_file(target, candidate, slug, counts, columns)
+        built[slug] = target
+    return built
+
+
+def _build_export(
+    candidate: Path, build_db: Path, staging: Path, *, run_id: str, threshold: int
+) -> tuple[dict[str, Path], int]:
+    conn = duckdb.connect(str(candidate), read_only=True)
+    try:
+        parts = area_parts_from(build_db)
+        frame = build_export_frame(conn, parts, threshold)
+        geographies = conn.sql("select * from marts.dim_geography").pl().to_dicts()
+        count_indicators = count_indicator_codes(conn)
+    finally:
+        conn.close()
+    verify_export(frame, geographies, parts, threshold, count_indicators)
+    files = write_export(frame, staging / f"export-{run_id}", "")
+    return files, int(frame.get_column("suppressed").sum())
+
+
 def publish(
     paths: DataPaths,
     *,
     month: str,
     run_id: str,
     check_results: list[dict[str, object]] | None = None,
+    disclosure_threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
 ) -> Publication:
-    """Publish the marts of the build database atomically; keep the vintage in the archive."""
-    for folder in (paths.publish_staging, paths.publish_archive):
+    """Publish the marts atomically, with per-region files and the public export."""
+    staging = paths.publish_staging
+    for folder in (staging, paths.publish_archive, paths.publish_dir / "regions"):
         folder.mkdir(parents=True, exist_ok=True)
-    candidate = paths.publish_staging / f"lagesbild-{run_id}.duckdb"
-    candidate.unlink(missing_ok=True)
+    _clear_staging(staging)
+    candidate = staging / f"lagesbild-{run_id}.duckdb"
     try:
         row_counts, checksums, deliveries = _build_candidate(
             paths.warehouse_db,
@@ -203,17 +298,49 @@ def publish(
             run_id=run_id,
             check_results=check_results or [],
         )
+        fault_point("after_build")
         verify_candidate(candidate, row_counts, checksums, run_id)
-        with candidate.open("rb") as handle:
-            os.fsync(handle.fileno())
+        fault_point("after_verify")
+        regions = _build_regions(
+            candidate, staging, month=month, run_id=run_id, tables=list(row_counts)
+        )
+        fault_point("after_regions_built")
+        exports, suppressed = _build_export(
+            candidate, paths.warehouse_db, staging, run_id=run_id, threshold=disclosure_threshold
+        )
+        fault_point("after_export_built")
+        for built in (candidate, *regions.values(), *exports.values()):
+            with built.open("rb") as handle:
+                os.fsync(handle.fileno())
         archived = paths.publish_archive / f"lagesbild_{month}_{run_id}.duckdb"
         archived.unlink(missing_ok=True)
         os.link(candidate, archived)
+        fault_point("after_archive")
         os.replace(candidate, paths.publish_db)
         _fsync_directory(paths.publish_dir)
+        fault_point("after_main_replaced")
+        region_targets: dict[str, Path] = {}
+        for index, (slug, built) in enumerate(regions.items()):
+            region_targets[slug] = region_file(paths, slug)
+            os.replace(built, region_targets[slug])
+            if index == 0:
+                fault_point("mid_regions_replaced")
+        _fsync_directory(paths.publish_dir / "regions")
+        fault_point("after_regions_replaced")
+        export_folder = export_dir(paths)
+        export_folder.mkdir(parents=True, exist_ok=True)
+        export_targets: dict[str, Path] = {}
+        for kind, built in exports.items():
+            export_targets[kind] = export_folder / built.name
+            os.replace(built, export_targets[kind])
+        _fsync_directory(export_folder)
+    except (RegionFileError, ExportError) as error:
+        _clear_staging(staging)
+        raise PublicationError(str(error)) from error
     except BaseException:
-        candidate.unlink(missing_ok=True)
+        _clear_staging(staging)
         raise
+    _clear_staging(staging)
     return Publication(
         path=paths.publish_db,
         archived_as=archived,
@@ -223,4 +350,7 @@ def publish(
         checksums=checksums,
         size_bytes=paths.publish_db.stat().st_size,
         input_deliveries=deliveries,
+        region_files=region_targets,
+        export_files=export_targets,
+        suppressed_cells=suppressed,
     )

@@ -15,7 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.partitions import monthly_partitions
+from pipelines.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
 from pipelines.policy import BUILD_POOL, DBT_GROUPS, DEFAULT_DBT_GROUP, ECONOMICS_DEPARTMENT
 from pipelines.resources import LagesbildSettings
 from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, DataPaths
@@ -58,6 +58,18 @@ def dbt_vars_for_months(first_month: str, last_month: str) -> dict[str, str]:
     return {"start_month": f"{first_month}-01", "end_month": f"{last_month}-01"}
 
 
+def dbt_vars_for_run(tags: Mapping[str, str]) -> dict[str, str]:
+    """The incremental window of a run: the months its ingest partitions cover.
+
+    The dbt models are not partitioned themselves (the marts hold the whole history and are
+    rebuilt from small monthly aggregates); only the incremental aggregations read this window.
+    A run without month partitions (e.g. dbt materialized alone) rebuilds every month.
+    """
+    start = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
+    end = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
+    return dbt_vars_for_months(start, end) if start and end else {}
+
+
 class LagesbildDbtTranslator(DagsterDbtTranslator):
     """Keys `<schema>/<model>`, groups by layer, the economics department as owner."""
 
@@ -83,16 +95,13 @@ translator = LagesbildDbtTranslator(settings=DagsterDbtTranslatorSettings(enable
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=translator,
-    partitions_def=monthly_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     pool=BUILD_POOL,
     name="lagesbild_dbt",
 )
 def lagesbild_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: LagesbildSettings
 ) -> Iterator[Any]:
-    """`dbt build` for the run's months: incremental models only touch that window."""
+    """`dbt build` after the run's ingest: incremental models only touch the run's months."""
     os.environ[WAREHOUSE_ENV] = str(settings.paths.warehouse_db)
-    keys = context.partition_keys
-    dbt_vars = dbt_vars_for_months(keys[0], keys[-1])
+    dbt_vars = dbt_vars_for_run(context.run.tags)
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

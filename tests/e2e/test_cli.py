@@ -49,3 +49,9 @@ def test_query_without_a_publication_says_so(tmp_path: Path) -> None:
     result = lagesbild(["query", "select 1"], tmp_path)
     assert result.returncode == 1
     assert "no published warehouse" in result.stderr
+
+
+def test_a_month_that_has_not_ended_is_refused(tmp_path: Path) -> None:
+    result = lagesbild(["run", "--month", "2099-01"], tmp_path)
+    assert result.returncode == 2
+    assert "2099-01 has not ended yet" in result.stderr

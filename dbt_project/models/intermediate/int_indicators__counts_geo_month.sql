@@ -1,11 +1,31 @@
--- Offence-count indicators per month × geography, long and sparse (only non-zero counts;
--- fct_indicator_month completes the grid). Which offences count where is the COVERAGE RULE
--- below (documented in the YAML, doc block `coverage_rule`).
+-- Event-count numerators and denominators of the count and ratio indicators per month ×
+-- geography, long and sparse (only non-zero combinations; fct_indicator_month completes the
+-- grid). Which event feeds which indicator is declared in seed `indicators` (columns
+-- numerator / denominator = an event kind below) and, for offence-coded events, in seed
+-- indicator_offence_codes. Where events count is the COVERAGE RULE below (doc `coverage_rule`).
 with
 
 offence_counts as (
 
     select * from {{ ref('int_offences__counts_deso_month') }}
+
+),
+
+clearance_counts as (
+
+    select * from {{ ref('int_clearances__counts_deso_month') }}
+
+),
+
+incident_counts as (
+
+    select * from {{ ref('int_incidents__counts_deso_month') }}
+
+),
+
+indicators as (
+
+    select * from {{ ref('indicators') }}
 
 ),
 
@@ -27,10 +47,10 @@ deso_geo_levels as (
 
 ),
 
--- COVERAGE RULE: the code each geographic level places an offence by. Levels placed by
--- municipality_code count every offence; levels placed by deso_code count only geocoded
--- offences. So offences without a DeSO code count at municipality, region and nation,
--- but not at LPO or area.
+-- COVERAGE RULE: the code each geographic level places an event by. Levels placed by
+-- municipality_code count every event; levels placed by deso_code count only geocoded
+-- events. So events without a DeSO code count at municipality, region and nation, but not
+-- at LPO or area.
 coverage_rule as (
 
     select *
@@ -45,27 +65,86 @@ coverage_rule as (
 
 ),
 
-indicator_counts as (
+-- every event kind an indicator's numerator or denominator can name, at DeSO grain.
+-- offence_code is set for offence-coded kinds (filtered by indicator_offence_codes).
+events as (
 
-    select
-        offence_counts.month,
-        offence_counts.municipality_code,
-        offence_counts.deso_code,
-        indicator_offence_codes.indicator_code,
-        sum(offence_counts.n_offences) as n_offences
-
+    select month, municipality_code, deso_code, 'offence_count' as event_kind,
+        offence_code, n_offences as n_events
     from offence_counts
-    inner join indicator_offence_codes
-        on offence_counts.offence_code = indicator_offence_codes.offence_code
-    group by
-        offence_counts.month,
-        offence_counts.municipality_code,
-        offence_counts.deso_code,
-        indicator_offence_codes.indicator_code
+
+    union all
+
+    select month, municipality_code, deso_code, 'clearance_count' as event_kind,
+        offence_code, n_clearances as n_events
+    from clearance_counts
+
+    union all
+
+    select month, municipality_code, deso_code, 'shooting_count' as event_kind,
+        null as offence_code, n_incidents as n_events
+    from incident_counts
+    where incident_type = 'shooting'
+
+    union all
+
+    select month, municipality_code, deso_code, 'shooting_dead' as event_kind,
+        null as offence_code, n_dead as n_events
+    from incident_counts
+    where incident_type = 'shooting'
+
+    union all
+
+    select month, municipality_code, deso_code, 'shooting_injured' as event_kind,
+        null as offence_code, n_injured as n_events
+    from incident_counts
+    where incident_type = 'shooting'
+
+    union all
+
+    select month, municipality_code, deso_code, 'explosion_count' as event_kind,
+        null as offence_code, n_incidents as n_events
+    from incident_counts
+    where incident_type = 'explosion'
 
 ),
 
--- every municipality's place at the levels a municipality code can place an offence at
+indicator_roles as (
+
+    select indicator_code, numerator as event_kind, 'numerator' as role
+    from indicators
+
+    union all
+
+    select indicator_code, denominator as event_kind, 'denominator' as role
+    from indicators
+
+),
+
+indicator_events as (
+
+    select
+        events.month,
+        events.municipality_code,
+        events.deso_code,
+        indicator_roles.indicator_code,
+        indicator_roles.role,
+        sum(events.n_events) as n_events
+
+    from events
+    inner join indicator_roles
+        on events.event_kind = indicator_roles.event_kind
+    left join indicator_offence_codes
+        on indicator_roles.indicator_code = indicator_offence_codes.indicator_code
+        and events.offence_code = indicator_offence_codes.offence_code
+    -- offence-coded events count only for the indicator's codes; incidents always
+    where events.offence_code is null
+       or indicator_offence_codes.offence_code is not null
+    group by all
+
+),
+
+-- every municipality's place at the levels a municipality code can place an event at
 municipality_geo_levels as (
 
     select municipality_code, 'nation' as geo_level, 'SE' as geo_code
@@ -86,15 +165,16 @@ municipality_geo_levels as (
 placed_by_municipality_code as (
 
     select
-        indicator_counts.month,
+        indicator_events.month,
         municipality_geo_levels.geo_level,
         municipality_geo_levels.geo_code,
-        indicator_counts.indicator_code,
-        indicator_counts.n_offences
+        indicator_events.indicator_code,
+        indicator_events.role,
+        indicator_events.n_events
 
-    from indicator_counts
+    from indicator_events
     inner join municipality_geo_levels
-        on indicator_counts.municipality_code = municipality_geo_levels.municipality_code
+        on indicator_events.municipality_code = municipality_geo_levels.municipality_code
     inner join coverage_rule
         on municipality_geo_levels.geo_level = coverage_rule.geo_level
         and coverage_rule.placed_by = 'municipality_code'
@@ -104,16 +184,17 @@ placed_by_municipality_code as (
 placed_by_deso_code as (
 
     select
-        indicator_counts.month,
+        indicator_events.month,
         deso_geo_levels.geo_level,
         deso_geo_levels.geo_code,
-        indicator_counts.indicator_code,
-        indicator_counts.n_offences
+        indicator_events.indicator_code,
+        indicator_events.role,
+        indicator_events.n_events
 
-    from indicator_counts
-    -- offences without a DeSO code have no partner here and drop out
+    from indicator_events
+    -- events without a DeSO code have no partner here and drop out
     inner join deso_geo_levels
-        on indicator_counts.deso_code = deso_geo_levels.deso_code
+        on indicator_events.deso_code = deso_geo_levels.deso_code
     inner join coverage_rule
         on deso_geo_levels.geo_level = coverage_rule.geo_level
         and coverage_rule.placed_by = 'deso_code'
@@ -135,7 +216,9 @@ final as (
         cast(geo_level as varchar) as geo_level,
         cast(geo_code as varchar) as geo_code,
         cast(indicator_code as varchar) as indicator_code,
-        cast(sum(n_offences) as bigint) as n_offences
+        cast(coalesce(sum(n_events) filter (where role = 'numerator'), 0) as bigint)
+            as n_numerator,
+        cast(sum(n_events) filter (where role = 'denominator') as bigint) as n_denominator
 
     from placed
     group by month, geo_level, geo_code, indicator_code

@@ -37,6 +37,10 @@ final as (
         cast(indicators.denominator as varchar) as denominator,
         cast(indicators.higher_is_worse as boolean) as higher_is_worse,
         cast(indicators.geo_levels as varchar) as geo_levels,
+        cast(indicators.kind as varchar) as kind,
+        cast(indicators.sources as varchar) as sources,
+        cast(indicators.value_scale as double) as value_scale,
+        cast(indicators.has_rate_per_1000 as boolean) as has_rate_per_1000,
         cast(offence_code_lists.offence_codes as varchar) as offence_codes
 
     from indicators

@@ -1,8 +1,10 @@
 -- The core mart: one row per month × geography × indicator, long format, on a COMPLETE grid
 -- (every geography of dim_geography at the levels an indicator applies to × every indicator
--- × every month of dim_month). Where the indicator's delivery arrived and nothing happened
--- the numerator is 0; where the delivery is missing it is NULL and is_complete is false —
--- missing is not zero.
+-- of the catalogue × every month of dim_month). Where the indicator's deliveries arrived and
+-- nothing happened the numerator is 0; where one of them is missing it is NULL and
+-- is_complete is false — missing is not zero. How numerator, denominator and value are
+-- formed is declared per indicator in seed `indicators` (kind, numerator, denominator,
+-- sources, value_scale, has_rate_per_1000).
 with
 
 geographies as (
@@ -23,9 +25,15 @@ indicators as (
 
 ),
 
-offence_counts as (
+event_counts as (
 
     select * from {{ ref('int_indicators__counts_geo_month') }}
+
+),
+
+resources as (
+
+    select * from {{ ref('int_resources__geo_month') }}
 
 ),
 
@@ -41,32 +49,53 @@ deliveries as (
 
 ),
 
--- the delivery each kind of numerator (column `numerator` of seed indicators) is counted
--- from: a month is complete for an indicator when that delivery exists for the month.
--- Only numerator kinds listed here are built; add a row (and its counts) for a new kind.
-numerator_deliveries as (
+-- resource quantities long: one row per resource kind (seed indicators, columns numerator
+-- and denominator name these kinds)
+resource_quantities as (
 
-    select *
-    from (
-        values
-            ('offence_count', 'offences')
-    ) as numerator_delivery (numerator, delivery_source)
+    select month, geo_level, geo_code, 'omradespolis_fte' as quantity, omradespolis_fte as amount
+    from resources
+    union all
+    select month, geo_level, geo_code, 'patrol_hours', patrol_hours
+    from resources
+    union all
+    select month, geo_level, geo_code, 'fixed_camera_sites', fixed_camera_sites
+    from resources
+    union all
+    select month, geo_level, geo_code, 'body_worn_cameras', body_worn_cameras
+    from resources
+    union all
+    select month, geo_level, geo_code, 'officers_in_area', officers_in_area
+    from resources
 
 ),
 
-indicator_geographies as (
+-- completeness per indicator and month: every delivery in the indicator's `sources` is in
+-- raw.deliveries for the month
+indicator_sources as (
 
     select
-        indicators.indicator_code,
-        numerator_deliveries.delivery_source,
-        geographies.geo_level,
-        geographies.geo_code
+        indicator_code,
+        unnest(string_split(sources, ';')) as source_name
 
     from indicators
-    inner join numerator_deliveries
-        on indicators.numerator = numerator_deliveries.numerator
-    inner join geographies
-        on list_contains(string_split(indicators.geo_levels, ';'), geographies.geo_level)
+
+),
+
+indicator_months_complete as (
+
+    select
+        indicator_sources.indicator_code,
+        months.month,
+        count(distinct delivered.source_name) = count(distinct indicator_sources.source_name)
+            as is_complete
+
+    from indicator_sources
+    cross join months
+    left join (select distinct source_name, month from deliveries) as delivered
+        on indicator_sources.source_name = delivered.source_name
+        and months.month = delivered.month
+    group by indicator_sources.indicator_code, months.month
 
 ),
 
@@ -76,52 +105,67 @@ grid as (
         months.month,
         months.year,
         months.month_number,
-        indicator_geographies.geo_level,
-        indicator_geographies.geo_code,
-        indicator_geographies.indicator_code,
-        indicator_geographies.delivery_source
+        geographies.geo_level,
+        geographies.geo_code,
+        indicators.indicator_code,
+        indicators.kind,
+        indicators.numerator as numerator_kind,
+        indicators.denominator as denominator_kind,
+        indicators.value_scale,
+        indicators.has_rate_per_1000
 
-    from indicator_geographies
+    from indicators
+    inner join geographies
+        on list_contains(string_split(indicators.geo_levels, ';'), geographies.geo_level)
     cross join months
-
-),
-
-delivered_months as (
-
-    select distinct
-        source_name,
-        month
-
-    from deliveries
 
 ),
 
 measured as (
 
     select
-        grid.month,
-        grid.year,
-        grid.month_number,
-        grid.geo_level,
-        grid.geo_code,
-        grid.indicator_code,
-        delivered_months.month is not null as is_complete,
+        grid.*,
+        indicator_months_complete.is_complete,
         case
-            when delivered_months.month is not null
-                then cast(coalesce(offence_counts.n_offences, 0) as double)
+            when indicator_months_complete.is_complete
+                then cast(coalesce(event_counts.n_numerator, numerator_quantity.amount, 0) as double)
         end as numerator,
-        population.population as denominator,
-        coalesce(population.is_extrapolated, false) as is_population_extrapolated
+        case grid.denominator_kind
+            when 'population' then population.population
+            when 'offence_count' then
+                case
+                    when indicator_months_complete.is_complete
+                        then cast(coalesce(event_counts.n_denominator, 0) as double)
+                end
+            when 'officers_in_area' then
+                case
+                    when indicator_months_complete.is_complete
+                        then cast(coalesce(denominator_quantity.amount, 0) as double)
+                end
+        end as denominator,
+        coalesce(
+            grid.denominator_kind = 'population' and population.is_extrapolated, false
+        ) as is_population_extrapolated
 
     from grid
-    left join delivered_months
-        on grid.delivery_source = delivered_months.source_name
-        and grid.month = delivered_months.month
-    left join offence_counts
-        on grid.month = offence_counts.month
-        and grid.geo_level = offence_counts.geo_level
-        and grid.geo_code = offence_counts.geo_code
-        and grid.indicator_code = offence_counts.indicator_code
+    inner join indicator_months_complete
+        on grid.indicator_code = indicator_months_complete.indicator_code
+        and grid.month = indicator_months_complete.month
+    left join event_counts
+        on grid.month = event_counts.month
+        and grid.geo_level = event_counts.geo_level
+        and grid.geo_code = event_counts.geo_code
+        and grid.indicator_code = event_counts.indicator_code
+    left join resource_quantities as numerator_quantity
+        on grid.month = numerator_quantity.month
+        and grid.geo_level = numerator_quantity.geo_level
+        and grid.geo_code = numerator_quantity.geo_code
+        and grid.numerator_kind = numerator_quantity.quantity
+    left join resource_quantities as denominator_quantity
+        on grid.month = denominator_quantity.month
+        and grid.geo_level = denominator_quantity.geo_level
+        and grid.geo_code = denominator_quantity.geo_code
+        and grid.denominator_kind = denominator_quantity.quantity
     left join population
         on grid.month = population.month
         and grid.geo_level = population.geo_level
@@ -129,11 +173,17 @@ measured as (
 
 ),
 
-rated as (
+valued as (
 
     select
         *,
-        numerator / nullif(denominator, 0) * 1000 as rate_per_1000
+        case
+            when value_scale is null then numerator
+            else numerator / nullif(denominator, 0) * value_scale
+        end as value,
+        case
+            when has_rate_per_1000 then numerator / nullif(denominator, 0) * 1000
+        end as rate_per_1000
 
     from measured
 
@@ -148,15 +198,18 @@ windowed as (
         *,
         lag(month, 12) over series as month_12_back,
         lag(numerator, 12) over series as numerator_12_back,
+        lag(value, 12) over series as value_12_back,
         lag(rate_per_1000, 12) over series as rate_per_1000_12_back,
         min(month) over last_12_months as first_month_of_last_12,
         count(numerator) over last_12_months as n_complete_of_last_12,
         sum(numerator) over last_12_months as numerator_sum_of_last_12,
+        sum(denominator) over last_12_months as denominator_sum_of_last_12,
         avg(denominator) over last_12_months as mean_denominator_of_last_12,
+        avg(value) over last_12_months as mean_value_of_last_12,
         count(numerator) over year_to_date as n_complete_year_to_date,
         sum(numerator) over year_to_date as numerator_sum_year_to_date
 
-    from rated
+    from valued
     window
         series as (
             partition by geo_level, geo_code, indicator_code
@@ -180,16 +233,8 @@ compared as (
     select
         *,
         month_12_back is not distinct from (month - interval 12 month) as has_month_12_back,
-        case
-            when n_complete_of_last_12 = 12
-                and first_month_of_last_12 = month - interval 11 month
-                then numerator_sum_of_last_12
-        end as numerator_rolling_12m,
-        case
-            when n_complete_of_last_12 = 12
-                and first_month_of_last_12 = month - interval 11 month
-                then numerator_sum_of_last_12 / nullif(mean_denominator_of_last_12, 0) * 1000
-        end as rate_per_1000_rolling_12m,
+        n_complete_of_last_12 = 12
+            and first_month_of_last_12 = month - interval 11 month as has_full_12_months,
         case
             when n_complete_year_to_date = month_number
                 then numerator_sum_year_to_date
@@ -199,15 +244,40 @@ compared as (
 
 ),
 
+rolled as (
+
+    select
+        *,
+        case when has_full_12_months then numerator_sum_of_last_12 end as numerator_rolling_12m,
+        case
+            when has_full_12_months and has_rate_per_1000
+                then numerator_sum_of_last_12 / nullif(mean_denominator_of_last_12, 0) * 1000
+        end as rate_per_1000_rolling_12m,
+        case
+            when not has_full_12_months then null
+            when kind = 'count' then numerator_sum_of_last_12
+            when kind = 'ratio'
+                then numerator_sum_of_last_12 / nullif(denominator_sum_of_last_12, 0) * value_scale
+            else mean_value_of_last_12
+        end as value_rolling_12m,
+        case when has_month_12_back then numerator_12_back end as numerator_prev_year
+
+    from compared
+
+),
+
 compared_with_last_year as (
 
     select
         *,
         case
             when has_month_12_back then lag(numerator_ytd, 12) over series
-        end as numerator_ytd_prev_year
+        end as numerator_ytd_prev_year,
+        case
+            when has_month_12_back then lag(value_rolling_12m, 12) over series
+        end as value_rolling_12m_prev_year
 
-    from compared
+    from rolled
     window series as (
         partition by geo_level, geo_code, indicator_code
         order by month
@@ -222,19 +292,34 @@ final as (
         cast(geo_level as varchar) as geo_level,
         cast(geo_code as varchar) as geo_code,
         cast(indicator_code as varchar) as indicator_code,
+        cast(kind as varchar) as kind,
         cast(numerator as double) as numerator,
         cast(denominator as double) as denominator,
-        cast(numerator as double) as value,
+        cast(value as double) as value,
         cast(rate_per_1000 as double) as rate_per_1000,
         cast(is_complete as boolean) as is_complete,
-        cast(coalesce(numerator < 10, false) as boolean) as is_small_number,
+        cast(
+            case
+                when kind = 'count' then coalesce(numerator < 10, false)
+                when kind = 'ratio' then coalesce(numerator < 10 or denominator < 10, false)
+                else false
+            end as boolean
+        ) as is_small_number,
         cast(is_population_extrapolated as boolean) as is_population_extrapolated,
-        cast(case when has_month_12_back then numerator_12_back end as double)
-            as numerator_prev_year,
+        cast(numerator_prev_year as double) as numerator_prev_year,
+        cast(case when has_month_12_back then value_12_back end as double) as value_prev_year,
         cast(case when has_month_12_back then rate_per_1000_12_back end as double)
             as rate_per_1000_prev_year,
+        cast(
+            case
+                when kind = 'count'
+                    then 2 * (sqrt(numerator) - sqrt(numerator_prev_year))
+            end as double
+        ) as change_z_prev_year,
         cast(numerator_rolling_12m as double) as numerator_rolling_12m,
         cast(rate_per_1000_rolling_12m as double) as rate_per_1000_rolling_12m,
+        cast(value_rolling_12m as double) as value_rolling_12m,
+        cast(value_rolling_12m_prev_year as double) as value_rolling_12m_prev_year,
         cast(numerator_ytd as double) as numerator_ytd,
         cast(numerator_ytd_prev_year as double) as numerator_ytd_prev_year
 

@@ -1,39 +1,54 @@
--- Failure means: a month is flagged complete (with a number) although its delivery is not
--- in raw.deliveries, or flagged missing although it was delivered. Missing is not zero: a
--- month without a delivery must never look like a month without crime. Offence-count
--- indicators (numerator `offence_count`) are complete exactly when `offences` delivered.
+-- Failure means: a month is flagged complete (with a number) although a delivery the
+-- indicator needs is not in raw.deliveries, or flagged missing although all were delivered.
+-- Missing is not zero: a month without a delivery must never look like a month without
+-- crime (or without police). The deliveries an indicator needs are seed indicators.sources
+-- (offences; clearances and offences; incidents; staffing; presence; cameras).
 {{ config(meta={'dagster': {'ref': {'name': 'fct_indicator_month'}}}) }}  -- shown as a check on fct_indicator_month
 with
 
-fact as (
+needed as (
 
     select
-        fct.month,
-        fct.geo_level,
-        fct.geo_code,
-        fct.indicator_code,
-        fct.is_complete
+        indicator_code,
+        unnest(string_split(sources, ';')) as source_name
 
-    from {{ ref('fct_indicator_month') }} as fct
-    inner join {{ ref('indicators') }} as indicators
-        on fct.indicator_code = indicators.indicator_code
-    where indicators.numerator = 'offence_count'
+    from {{ ref('indicators') }}
 
 ),
 
 delivered as (
 
-    select distinct month
+    select distinct source_name, month
     from {{ ref('stg_deliveries__months') }}
-    where source_name = 'offences'
+
+),
+
+indicator_months as (
+
+    select
+        needed.indicator_code,
+        months.month,
+        bool_and(delivered.month is not null) as all_delivered
+
+    from needed
+    cross join {{ ref('dim_month') }} as months
+    left join delivered
+        on needed.source_name = delivered.source_name
+        and months.month = delivered.month
+    group by needed.indicator_code, months.month
 
 )
 
 select
-    fact.*,
-    delivered.month is not null as is_delivered
+    fact.month,
+    fact.geo_level,
+    fact.geo_code,
+    fact.indicator_code,
+    fact.is_complete,
+    indicator_months.all_delivered
 
-from fact
-left join delivered
-    on fact.month = delivered.month
-where fact.is_complete <> (delivered.month is not null)
+from {{ ref('fct_indicator_month') }} as fact
+inner join indicator_months
+    on fact.indicator_code = indicator_months.indicator_code
+    and fact.month = indicator_months.month
+where fact.is_complete <> indicator_months.all_delivered

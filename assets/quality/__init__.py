@@ -1,0 +1,1 @@
+"""The quality gate: Great Expectations suites and reconciliation checks as Dagster asset checks."""

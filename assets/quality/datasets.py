@@ -1,0 +1,235 @@
+"""The frames the suites validate, read from the build database with SQL (DuckDB → polars).
+
+`rows` is the checked table itself (for monthly raw sources: the month being checked);
+derived frames make table-spanning rules checkable row by row, each row labelled so that a
+failing expectation names the offending geography, month and indicator:
+`schema` (column:type pairs), `completeness` (grid cells missing or incomplete), `regions`
+(region rows of the month), `reconciliation` (children versus parent totals) and
+`plausibility` (month-on-month change at nation and region level).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from assets.ingest.code_lists import load_code_lists
+from assets.quality.config import QualityConfig
+from assets.quality.gx_runner import ROW_LABEL
+
+MONTHLY_RAW = ("offences", "clearances", "incidents", "staffing", "presence", "cameras")
+MART_LABEL_COLUMNS = ("month", "geo_level", "geo_code", "indicator_code")
+
+
+def _columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
+    rows = conn.execute(
+        "select column_name, data_type from information_schema.columns "
+        "where table_schema = ? and table_name = ? order by ordinal_position",
+        [schema, table],
+    ).fetchall()
+    return dict(rows)
+
+
+def table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
+    schema, table = qualified.split(".")
+    return bool(_columns(conn, schema, table))
+
+
+def schema_frame(conn: duckdb.DuckDBPyConnection, qualified: str) -> pl.DataFrame:
+    schema, table = qualified.split(".")
+    pairs = [f"{name}:{kind}" for name, kind in _columns(conn, schema, table).items()]
+    return pl.DataFrame({"column_type": pairs}, schema={"column_type": pl.String})
+
+
+def rows_frame(conn: duckdb.DuckDBPyConnection, qualified: str, month: date | None) -> pl.DataFrame:
+    """The table (one month of a monthly raw source), dates and times as ISO text."""
+    schema, table = qualified.split(".")
+    columns = _columns(conn, schema, table)
+    replaced = [
+        f"cast({name} as varchar) as {name}"
+        for name, kind in columns.items()
+        if kind in ("DATE", "TIMESTAMP") and name != "month"
+    ]
+    select = f"select * replace ({', '.join(replaced)})" if replaced else "select *"
+    label = ""
+    if schema == "marts" and all(c in columns for c in MART_LABEL_COLUMNS):
+        label = (
+            f", strftime(month, '%Y-%m') || ' ' || geo_level || ':' || geo_code || ' ' "
+            f"|| indicator_code as {ROW_LABEL}"
+        )
+    if schema == "raw" and table in MONTHLY_RAW and month is not None:
+        return conn.sql(f"{select}{label} from {qualified} where month = ?", params=[month]).pl()
+    return conn.sql(f"{select}{label} from {qualified}").pl()
+
+
+def _count_indicators(conn: duckdb.DuckDBPyConnection) -> str:
+    """SQL for the codes of count indicators (additive over geography)."""
+    columns = _columns(conn, "marts", "dim_indicator")
+    rule = "kind = 'count'" if "kind" in columns else "unit = 'count'"
+    return f"select indicator_code from marts.dim_indicator where {rule}"
+
+
+COMPLETENESS_SQL = """
+with indicators as (
+    select indicator_code, geo_levels from marts.dim_indicator
+),
+grid as (
+    select m.month, g.geo_level, g.geo_code, i.indicator_code
+    from marts.dim_month m
+    cross join indicators i
+    inner join marts.dim_geography g
+        on list_contains(string_split(i.geo_levels, ';'), g.geo_level)
+    where i.indicator_code in (select distinct indicator_code from marts.fct_indicator_month)
+),
+missing as (
+    select grid.* from grid
+    anti join marts.fct_indicator_month f using (month, geo_level, geo_code, indicator_code)
+),
+label as (
+    select strftime(month, '%Y-%m') || ' ' || geo_level || ':' || geo_code || ' '
+        || indicator_code as cell, *
+    from marts.fct_indicator_month
+)
+select null::varchar as row_label, null::varchar as missing_cell,
+    null::varchar as incomplete_cell, null::varchar as missing_indicator
+union all
+select l, l, null, null from (
+    select strftime(month, '%Y-%m') || ' ' || geo_level || ':' || geo_code || ' '
+        || indicator_code as l from missing
+)
+union all
+select cell, null, cell, null from label where month = $month and not is_complete
+union all
+select indicator_code, null, null, indicator_code from indicators
+where indicator_code not in (select distinct indicator_code from marts.fct_indicator_month)
+"""
+
+RECONCILIATION_SQL = """
+with counts as (
+    select f.month, f.geo_level, f.geo_code, f.indicator_code, f.numerator, g.region,
+        g.parent_geo_code, coalesce(g.is_composite, false) as is_composite
+    from marts.fct_indicator_month f
+    inner join marts.dim_geography g using (geo_level, geo_code)
+    where f.indicator_code in ({count_indicators}) and f.numerator is not null
+),
+parents as (select * from counts),
+pairs as (
+    select 'area <= municipality' as relation, c.month, c.indicator_code,
+        'area:' || c.geo_code || ' in municipality:' || p.geo_code as what,
+        c.numerator as children, p.numerator as parent
+    from counts c inner join parents p
+        on p.geo_level = 'municipality' and p.geo_code = c.parent_geo_code
+        and p.month = c.month and p.indicator_code = c.indicator_code
+    where c.geo_level = 'area'
+    union all
+    select 'atomic areas <= municipality', c.month, c.indicator_code,
+        'areas of municipality:' || p.geo_code, sum(c.numerator), any_value(p.numerator)
+    from counts c inner join parents p
+        on p.geo_level = 'municipality' and p.geo_code = c.parent_geo_code
+        and p.month = c.month and p.indicator_code = c.indicator_code
+    where c.geo_level = 'area' and not c.is_composite
+    group by all
+    union all
+    select 'municipalities <= region', c.month, c.indicator_code,
+        'municipalities of region:' || p.geo_code, sum(c.numerator), any_value(p.numerator)
+    from counts c inner join parents p
+        on p.geo_level = 'region' and p.geo_code = c.region
+        and p.month = c.month and p.indicator_code = c.indicator_code
+    where c.geo_level = 'municipality'
+    group by all
+    union all
+    select 'lpos <= region', c.month, c.indicator_code,
+        'LPOs of region:' || p.geo_code, sum(c.numerator), any_value(p.numerator)
+    from counts c inner join parents p
+        on p.geo_level = 'region' and p.geo_code = c.region
+        and p.month = c.month and p.indicator_code = c.indicator_code
+    where c.geo_level = 'lpo'
+    group by all
+    union all
+    select 'regions = nation', p.month, p.indicator_code, 'regions of SE',
+        coalesce((select sum(c.numerator) from counts c where c.geo_level = 'region'
+            and c.month = p.month and c.indicator_code = p.indicator_code), 0),
+        p.numerator
+    from parents p where p.geo_level = 'nation'
+)
+select relation,
+    strftime(month, '%Y-%m') || ' ' || indicator_code || ' ' || relation || ': ' || what
+        || ' (' || children || ' vs ' || parent || ')' as row_label,
+    case when relation = 'regions = nation' then abs(children - parent)
+        else children - parent end as excess
+from pairs
+"""
+
+PLAUSIBILITY_SQL = """
+with counts as (
+    select month, geo_level, geo_code, indicator_code, numerator
+    from marts.fct_indicator_month
+    where indicator_code in ({count_indicators}) and geo_level in ('nation', 'region')
+)
+select strftime(cur.month, '%Y-%m') || ' ' || cur.geo_level || ':' || cur.geo_code || ' '
+        || cur.indicator_code || ' ' || prev.numerator || ' → ' || cur.numerator as row_label,
+    (cur.numerator - prev.numerator) / prev.numerator as relative_change
+from counts cur inner join counts prev
+    on prev.month = cur.month - interval 1 month and prev.geo_level = cur.geo_level
+    and prev.geo_code = cur.geo_code and prev.indicator_code = cur.indicator_code
+where cur.month = $month and prev.numerator >= $min_count and cur.numerator is not null
+"""
+
+
+def derived_frame(
+    conn: duckdb.DuckDBPyConnection, batch: str, month: date, config: QualityConfig
+) -> pl.DataFrame:
+    if batch == "completeness":
+        return conn.sql(COMPLETENESS_SQL, params={"month": month}).pl()
+    if batch == "regions":
+        return conn.sql(
+            "select distinct geo_code from marts.fct_indicator_month "
+            "where geo_level = 'region' and month = ?",
+            params=[month],
+        ).pl()
+    count_indicators = _count_indicators(conn)
+    if batch == "reconciliation":
+        return conn.sql(RECONCILIATION_SQL.format(count_indicators=count_indicators)).pl()
+    if batch == "plausibility":
+        return conn.sql(
+            PLAUSIBILITY_SQL.format(count_indicators=count_indicators),
+            params={"month": month, "min_count": config.mom_min_count},
+        ).pl()
+    raise ValueError(f"unknown batch {batch!r}")
+
+
+def frame_for(
+    conn: duckdb.DuckDBPyConnection,
+    dataset: str,
+    batch: str,
+    month: date,
+    config: QualityConfig,
+) -> pl.DataFrame:
+    if batch == "schema":
+        return schema_frame(conn, dataset)
+    if batch == "rows":
+        return rows_frame(conn, dataset, month)
+    return derived_frame(conn, batch, month, config)
+
+
+def parameters(
+    conn: duckdb.DuckDBPyConnection, month: date, config: QualityConfig
+) -> dict[str, Any]:
+    """Suite parameters: code lists, the month being checked and thresholds."""
+    lists = load_code_lists(conn)
+    return {
+        "municipality_codes": sorted(lists["municipality"]),
+        "offence_codes": sorted(lists["offence_code"]),
+        "lpo_codes": sorted(lists["lpo"]),
+        "area_codes": sorted(lists["area"]),
+        "deso_codes": sorted(lists.get("deso", ())),
+        "month_regex": f"^{month:%Y-%m}-",
+        "region_slugs": list(config.region_slugs),
+        "max_rate_per_1000": config.max_rate_per_1000,
+        "reconciliation_tolerance": config.reconciliation_tolerance,
+        "mom_min_change": -config.mom_warn_threshold,
+        "mom_max_change": config.mom_warn_threshold,
+    }

@@ -1,0 +1,1 @@
+"""Tertial reviews: the review asset, its job and its schedule."""

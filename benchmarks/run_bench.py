@@ -1,0 +1,381 @@
+"""National-scale benchmark: full backfill, baseline, monthly increments, queries, tertial review.
+
+`make bench` runs this. It generates the national default data once (under
+`$LAGESBILD_BENCH_DIR`, default `data/bench`), then measures in one run, with repetitions and
+medians, and writes `benchmarks/results/latest.json` and the table in `BENCHMARKS.md`.
+Timings on a shared machine are noisy: compare the ratios, which are measured in the same run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+LAGESBILD = str(Path(sys.executable).with_name("lagesbild"))
+RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
+REPORT = ROOT / "BENCHMARKS.md"
+TARGETS = {
+    "backfill_s": ("≤", 90.0),
+    "backfill_ratio": ("≤", 3.0),
+    "peak_rss_mb": ("≤", 2048.0),
+    "increment_full_s": ("≤", 30.0),
+    "increment_ratio": ("≤", 1.5),
+    "query_p95_ms": ("≤", 50.0),
+    "tertial_s": ("≤", 30.0),
+}
+REGIONAL_QUERIES = {
+    "my_areas_all_indicators_24m": """
+        select f.* from marts.fct_indicator_month f
+        join marts.dim_geography g using (geo_level, geo_code)
+        where g.region = 'syd' and f.geo_level = 'area'
+          and f.month >= (select max(month) from marts.fct_indicator_month) - interval 23 month""",
+    "one_indicator_all_areas_tertial": """
+        select g.name, sum(f.numerator) as n, avg(f.rate_per_1000) as rate
+        from marts.fct_indicator_month f join marts.dim_geography g using (geo_level, geo_code)
+        where g.region = 'syd' and f.geo_level = 'area' and f.indicator_code = 'violent_crime'
+          and f.month between date '2024-05-01' and date '2024-08-01'
+        group by 1 order by 3 desc""",
+    "region_trend_36m": """
+        select month, indicator_code, numerator, rate_per_1000, numerator_rolling_12m
+        from marts.fct_indicator_month
+        where geo_level = 'region' and geo_code = 'syd'
+          and month >= (select max(month) from marts.fct_indicator_month) - interval 35 month
+        order by month""",
+    "municipalities_latest_month_vs_nation": """
+        select f.geo_code, f.indicator_code, f.rate_per_1000, n.rate_per_1000 as nation_rate
+        from marts.fct_indicator_month f
+        join marts.fct_indicator_month n
+          on n.month = f.month and n.indicator_code = f.indicator_code and n.geo_level = 'nation'
+        join marts.dim_geography g on g.geo_level = f.geo_level and g.geo_code = f.geo_code
+        where f.geo_level = 'municipality' and g.region = 'syd'
+          and f.month = (select max(month) from marts.fct_indicator_month)""",
+    "lpo_ytd_comparison": """
+        select f.geo_code, f.indicator_code, f.numerator_ytd, f.numerator_ytd_prev_year
+        from marts.fct_indicator_month f join marts.dim_geography g using (geo_level, geo_code)
+        where f.geo_level = 'lpo' and g.region = 'syd'
+          and f.month = (select max(month) from marts.fct_indicator_month)""",
+}
+
+
+@dataclass
+class Measured:
+    seconds: float
+    peak_rss_mb: float
+
+
+def process_tree_rss_mb(root_pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(pid)
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                rss[pid] = int(line.split()[1])
+    total, stack = 0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        total += rss.get(pid, 0)
+        stack.extend(children.get(pid, []))
+    return total / 1024
+
+
+def run_measured(args: list[str], data_dir: Path) -> Measured:
+    """Run a `lagesbild` command; wall time and the peak RSS of its whole process tree."""
+    env = {**os.environ, "LAGESBILD_DATA_DIR": str(data_dir)}
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [LAGESBILD, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, process_tree_rss_mb(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    done.set()
+    sampler.join()
+    elapsed = time.perf_counter() - started
+    if process.returncode != 0:
+        tail = output.decode(errors="replace")[-4000:]
+        raise RuntimeError(f"lagesbild {' '.join(args)} failed:\n{tail}")
+    return Measured(elapsed, peak)
+
+
+def fresh_dir(base: Path, name: str, landing: Path) -> Path:
+    """A new data directory whose landing zone is the shared generated one."""
+    target = base / name
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    shutil.copytree(landing, target / "landing", copy_function=os.link)
+    return target
+
+
+def months_of(landing: Path) -> list[str]:
+    return sorted(path.stem for path in (landing / "offences").glob("*.csv"))
+
+
+def previous_month(month: str, back: int = 1) -> str:
+    year, number = map(int, month.split("-"))
+    index = year * 12 + number - 1 - back
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def time_baseline(landing: Path, repeat: int) -> tuple[float, int]:
+    sql = (ROOT / "benchmarks" / "baseline.sql").read_text()
+    sql = sql.replace("{landing}", str(landing)).replace(
+        "{seeds}", str(ROOT / "dbt_project" / "seeds")
+    )
+    timings, rows = [], 0
+    for _ in range(repeat):
+        conn = duckdb.connect()
+        started = time.perf_counter()
+        conn.execute(sql)
+        timings.append(time.perf_counter() - started)
+        rows = conn.execute("select count(*) from baseline_fct_indicator_month").fetchone()[0]
+        conn.close()
+    return statistics.median(timings), rows
+
+
+def baseline_matches_pipeline(landing: Path, published: Path) -> bool:
+    """The baseline computes the same numbers as the mart (non-zero offence counts)."""
+    sql = (ROOT / "benchmarks" / "baseline.sql").read_text()
+    sql = sql.replace("{landing}", str(landing)).replace(
+        "{seeds}", str(ROOT / "dbt_project" / "seeds")
+    )
+    conn = duckdb.connect()
+    conn.execute(sql)
+    conn.execute(f"attach '{published}' as pub (read_only)")
+    differing = conn.execute(
+        """
+        select count(*) from baseline_fct_indicator_month b
+        full join (select * from pub.marts.fct_indicator_month
+                   where numerator > 0 and indicator_code in
+                       (select distinct indicator_code from baseline_fct_indicator_month)) m
+          using (month, geo_level, geo_code, indicator_code)
+        where b.numerator is distinct from m.numerator
+           or abs(b.denominator - m.denominator) > 1e-6
+        """
+    ).fetchone()[0]
+    conn.close()
+    return differing == 0
+
+
+def query_latencies(database: Path, repeat: int) -> list[float]:
+    timings: list[float] = []
+    conn = duckdb.connect(str(database), read_only=True)
+    try:
+        for _ in range(repeat):
+            for sql in REGIONAL_QUERIES.values():
+                started = time.perf_counter()
+                conn.execute(sql).fetchall()
+                timings.append((time.perf_counter() - started) * 1000)
+    finally:
+        conn.close()
+    return timings
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def snapshot_state(data_dir: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for name in ("warehouse", "publish", "archive", "dagster_home"):
+        if (data_dir / name).exists():
+            shutil.copytree(data_dir / name, target / name)
+
+
+def restore_state(snapshot: Path, data_dir: Path) -> None:
+    for name in ("warehouse", "publish", "archive", "dagster_home", "quarantine"):
+        shutil.rmtree(data_dir / name, ignore_errors=True)
+        if (snapshot / name).exists():
+            shutil.copytree(snapshot / name, data_dir / name)
+
+
+def time_increment(
+    work: Path, landing: Path, name: str, start: str, month: str, repeat: int
+) -> float:
+    """Backfill start..month-1 once, then time `run --month month` from that state."""
+    data_dir = fresh_dir(work, name, landing)
+    run_measured(["backfill", "--start", start, "--end", previous_month(month)], data_dir)
+    snapshot = work / f"{name}-snapshot"
+    snapshot_state(data_dir, snapshot)
+    timings = []
+    for _ in range(repeat):
+        restore_state(snapshot, data_dir)
+        timings.append(run_measured(["run", "--month", month], data_dir).seconds)
+    shutil.rmtree(snapshot, ignore_errors=True)
+    return statistics.median(timings)
+
+
+def latest_complete_tertial(last_month: str) -> str | None:
+    year, month = map(int, last_month.split("-"))
+    for ends, number in ((12, 3), (8, 2), (4, 1)):
+        if month >= ends:
+            return f"{year}-T{number}"
+    return f"{year - 1}-T3"
+
+
+def has_command(name: str) -> bool:
+    result = subprocess.run([LAGESBILD, "--help"], capture_output=True, text=True, check=False)
+    return name in result.stdout
+
+
+def machine() -> dict[str, object]:
+    return {
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "duckdb": duckdb.__version__,
+    }
+
+
+def write_report(results: dict[str, object]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (`benchmarks/run_bench.py`); raw figures in "
+        "`benchmarks/results/latest.json`. National-scale synthetic default data "
+        f"({results['data']['months']} months, {results['data']['offences']:,} offences). "
+        "Medians of repeated runs; the machine is shared, so compare ratios within one run.",
+        "",
+        f"- machine: {results['machine']}",
+        f"- date: {results['date']}",
+        f"- repetitions: {results['repeat']}",
+        "",
+        "| measure | value | target | met |",
+        "|---|---|---|---|",
+    ]
+    for key, (op, bound) in TARGETS.items():
+        value = results.get(key)
+        if value is None:
+            lines.append(f"| `{key}` | not measured | {op} {bound:g} | – |")
+            continue
+        met = value <= bound
+        lines.append(f"| `{key}` | {value:.2f} | {op} {bound:g} | {'yes' if met else 'NO'} |")
+    extra = {k: v for k, v in results.items() if k.endswith(("_s", "_ms", "_mb"))}
+    lines += ["", "Other figures:", ""]
+    lines += [f"- `{k}`: {v:.2f}" for k, v in extra.items() if k not in TARGETS]
+    lines += ["", f"Baseline reproduces the mart's numbers: {results['baseline_matches_mart']}", ""]
+    REPORT.write_text("\n".join(lines))
+
+
+def main() -> int:
+    repeat = int(os.environ.get("BENCH_REPEAT", "3"))
+    work = Path(os.environ.get("LAGESBILD_BENCH_DIR", ROOT / "data" / "bench")).resolve()
+    landing_root = work / "generated"
+    landing = landing_root / "landing"
+    results: dict[str, object] = {
+        "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "repeat": repeat,
+    }
+    if not (landing / "offences").exists():
+        started = time.perf_counter()
+        subprocess.run(
+            [LAGESBILD, "generate", "--scale", "national"],
+            env={**os.environ, "LAGESBILD_DATA_DIR": str(landing_root)},
+            check=True,
+        )
+        results["generate_s"] = time.perf_counter() - started
+    months = months_of(landing)
+    first, last = months[0], months[-1]
+    offences = sum(
+        max(0, sum(1 for _ in p.open()) - 1) for p in (landing / "offences").glob("*.csv")
+    )
+    results["data"] = {
+        "first_month": first,
+        "last_month": last,
+        "months": len(months),
+        "offences": offences,
+    }
+    print(f"Benchmark on {len(months)} months ({first}..{last}), {offences:,} offences", flush=True)
+
+    backfills = []
+    for index in range(repeat):
+        data_dir = fresh_dir(work, "backfill", landing)
+        measured = run_measured(["backfill", "--start", first, "--end", last], data_dir)
+        backfills.append(measured)
+        print(
+            f"  backfill {index + 1}: {measured.seconds:.1f} s, {measured.peak_rss_mb:.0f} MB",
+            flush=True,
+        )
+    results["backfill_s"] = statistics.median(m.seconds for m in backfills)
+    results["peak_rss_mb"] = max(m.peak_rss_mb for m in backfills)
+    published = work / "backfill" / "publish" / "lagesbild.duckdb"
+
+    results["baseline_s"], results["baseline_rows"] = time_baseline(landing, repeat)
+    results["backfill_ratio"] = results["backfill_s"] / results["baseline_s"]
+    results["baseline_matches_mart"] = baseline_matches_pipeline(landing, published)
+    print(f"  baseline: {results['baseline_s']:.1f} s", flush=True)
+
+    results["increment_full_s"] = time_increment(work, landing, "inc-full", first, last, repeat)
+    results["increment_1y_s"] = time_increment(
+        work, landing, "inc-1y", previous_month(last, 12), last, repeat
+    )
+    results["increment_ratio"] = results["increment_full_s"] / results["increment_1y_s"]
+    print(
+        f"  increments: {results['increment_full_s']:.1f} s (full), "
+        f"{results['increment_1y_s']:.1f} s (1 year)",
+        flush=True,
+    )
+
+    latencies = query_latencies(published, 20)
+    results["query_p50_ms"] = percentile(latencies, 0.50)
+    results["query_p95_ms"] = percentile(latencies, 0.95)
+    region_file = work / "backfill" / "publish" / "regions" / "syd.duckdb"
+    if region_file.exists():
+        region_latencies = query_latencies(region_file, 20)
+        results["region_query_p50_ms"] = percentile(region_latencies, 0.50)
+        results["region_query_p95_ms"] = percentile(region_latencies, 0.95)
+        results["query_p95_ms"] = max(results["query_p95_ms"], results["region_query_p95_ms"])
+
+    tertial = latest_complete_tertial(last)
+    if has_command("tertial") and tertial:
+        timings = [
+            run_measured(["tertial", tertial], work / "backfill").seconds for _ in range(repeat)
+        ]
+        results["tertial_s"] = statistics.median(timings)
+    else:
+        results["tertial_s"] = None
+    write_report(results)
+    print(REPORT.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

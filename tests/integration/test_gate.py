@@ -1,0 +1,148 @@
+"""The quality gate: GX suites and dbt tests must pass before anything is published.
+
+A deliberately broken mart (one region's rows removed; a negative rate) is checked by the
+real GX asset checks, then a run that selects only the publish step is started: it must
+refuse, name the failing check, and leave every published file byte-for-byte unchanged.
+A mart materialized without its checks is refused the same way.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from assets.publish.assets import PUBLISHED_WAREHOUSE_KEY
+from assets.quality.checks import gx_quality_checks
+from assets.quality.gate import required_check_keys
+from pipelines.definitions import build_definitions
+from pipelines.instance import get_instance
+from pipelines.runner import failure_messages
+from pipelines.settings import DataPaths
+from tests.conftest import PipelineRun
+from tests.integration.publication_helpers import DagsterHome, copy_data_dir, fingerprints
+
+pytestmark = pytest.mark.integration
+
+MONTH = "2024-06"
+FCT = dg.AssetKey(["marts", "fct_indicator_month"])
+
+
+@pytest.fixture
+def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
+    """A private copy of the published small data directory, with its Dagster instance."""
+    home = DagsterHome()
+    yield copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
+    home.restore()
+
+
+def run_selection(
+    paths: DataPaths, name: str, selection: dg.AssetSelection
+) -> tuple[bool, str, dict[str, bool]]:
+    """Run a job of just `selection` on the copied instance: success, failures, check results."""
+    job = dg.define_asset_job(name, selection=selection, executor_def=dg.in_process_executor)
+    defs = dg.Definitions.merge(build_definitions(paths), dg.Definitions(jobs=[job]))
+    job_def = defs.resolve_job_def(name)
+    kwargs: dict[str, object] = {"tags": {"dagster/partition": MONTH}}
+    if job_def.partitions_def is not None:
+        kwargs = {"partition_key": MONTH}
+    result = job_def.execute_in_process(
+        instance=get_instance(paths), raise_on_error=False, **kwargs
+    )
+    checks = {
+        f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}": evaluation.passed
+        for evaluation in result.get_asset_check_evaluations()
+    }
+    return result.success, "\n".join(failure_messages(result)), checks
+
+
+def publish_only(paths: DataPaths) -> tuple[bool, str]:
+    success, message, _ = run_selection(
+        paths, "publish_only", dg.AssetSelection.assets(PUBLISHED_WAREHOUSE_KEY)
+    )
+    return success, message
+
+
+def gx_checks(paths: DataPaths) -> dict[str, bool]:
+    _, _, checks = run_selection(
+        paths, "gx_checks_only", dg.AssetSelection.checks(*gx_quality_checks.check_keys)
+    )
+    return checks
+
+
+def test_the_pipeline_run_published_only_after_every_required_check_passed(
+    pipeline_run: PipelineRun,
+) -> None:
+    conn = duckdb.connect(str(pipeline_run.paths.publish_db), read_only=True)
+    try:
+        results = json.loads(
+            conn.execute(
+                "select check_results from meta.publication_log where run_id = ?",
+                [pipeline_run.run_id],
+            ).fetchall()[0][0]
+        )
+    finally:
+        conn.close()
+    checks = {result["check"]: result["passed"] for result in results}
+    assert len(checks) == len(required_check_keys())
+    assert all(checks.values())
+    for required in ("marts/fct_indicator_month:gx_suite", "raw/offences:gx_suite"):
+        assert checks[required]
+    docs = pipeline_run.paths.publish_dir / "docs" / "gx"
+    assert list(docs.glob(f"{MONTH}_{pipeline_run.run_id}/index.html"))
+
+
+BROKEN_MARTS = [
+    pytest.param(
+        "delete from marts.fct_indicator_month where geo_level = 'region' and geo_code = 'syd'",
+        ["marts/fct_indicator_month:gx_suite", "region:syd"],
+        id="one region's rows removed",
+    ),
+    pytest.param(
+        "update marts.fct_indicator_month set rate_per_1000 = -0.25 "
+        "where geo_level = 'nation' and indicator_code = 'offences_total' "
+        f"and month = '{MONTH}-01'",
+        ["marts/fct_indicator_month:gx_suite", "rate_per_1000", "-0.25"],
+        id="a negative rate",
+    ),
+]
+
+
+@pytest.mark.parametrize(("breakage", "expected"), BROKEN_MARTS)
+def test_a_broken_mart_never_reaches_the_published_files(
+    workspace: DataPaths, breakage: str, expected: list[str]
+) -> None:
+    before = fingerprints(workspace)
+    conn = duckdb.connect(str(workspace.warehouse_db))
+    try:
+        conn.execute(breakage)
+    finally:
+        conn.close()
+
+    checks = gx_checks(workspace)
+    published, message = publish_only(workspace)
+
+    assert checks["marts/fct_indicator_month:gx_suite"] is False
+    assert checks["raw/offences:gx_suite"] is True
+    assert not published
+    assert "Publication refused" in message
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} not in:\n{message}"
+    assert fingerprints(workspace) == before
+
+
+def test_a_run_of_only_the_publish_step_cannot_skip_the_checks(workspace: DataPaths) -> None:
+    before = fingerprints(workspace)
+    get_instance(workspace).report_runless_asset_event(
+        dg.AssetMaterialization(asset_key=FCT, description="rebuilt outside the monthly job")
+    )
+
+    published, message = publish_only(workspace)
+
+    assert not published
+    assert "marts/fct_indicator_month:gx_suite was not evaluated on the current" in message
+    assert fingerprints(workspace) == before

@@ -1,0 +1,119 @@
+"""The tertial review on the shared small run (2023-01..2024-06): 2024-T1 is complete,
+2024-T2 is not (June is the last month)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import duckdb
+import polars as pl
+import pytest
+
+from pipelines.resources import LagesbildSettings
+from pipelines.review.command import run_tertial
+from pipelines.review.formatting import number, percent_change
+from pipelines.review.run import report_dir
+from pipelines.settings import REGION_SLUGS
+
+pytestmark = pytest.mark.integration
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+CONTRACT_COLUMNS = {
+    "tertial_label", "geo_level", "geo_code", "indicator_code", "count_current",
+    "count_previous", "rate_current", "rate_previous", "rate_ratio", "rr_ci_low", "rr_ci_high",
+    "p_value", "q_value", "is_significant", "is_few_events", "trend_rr_per_year",
+    "trend_ci_low", "trend_ci_high", "control_signal", "rank_among_areas",
+}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def reviewed(pipeline_run):
+    status = run_tertial("2024-T1", pipeline_run.paths)
+    assert status == 0
+    return pipeline_run.paths
+
+
+def test_an_incomplete_tertial_is_refused_with_a_clear_message(pipeline_run, capsys) -> None:
+    assert run_tertial("2024-T2", pipeline_run.paths) == 1
+    err = capsys.readouterr().err
+    assert "2024-T2 is not complete" in err and "2024-07, 2024-08" in err
+    assert not report_dir(pipeline_run.paths, "2024-T2").exists()
+
+
+def test_the_review_writes_a_national_and_seven_regional_reports(reviewed) -> None:
+    folder = report_dir(reviewed, "2024-T1")
+    assert folder == reviewed.root / "reports" / "tertial" / "2024-T1"
+    assert sorted(p.stem for p in folder.glob("*.html")) == sorted(["nationell", *REGION_SLUGS])
+    for path in folder.glob("*.html"):
+        text = path.read_text(encoding="utf-8")
+        assert "SYNTETISKA DATA" in text
+        assert text.count('<img class="chart"') >= 2  # a region without areas has no area charts
+        assert "@page { size: A4" in text
+        assert not re.search(r"(src|href)=\"(https?:)?//", text), f"{path.name} is not offline"
+
+
+def test_the_review_tables_are_published_with_the_contract_columns(reviewed) -> None:
+    conn = duckdb.connect(str(reviewed.publish_db), read_only=True)
+    try:
+        review = conn.sql("select * from marts.fct_tertial_review").pl()
+        findings = conn.sql("select * from marts.fct_tertial_findings").pl()
+        tables = {r[0] for r in conn.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'"
+        ).fetchall()}  # fmt: skip
+    finally:
+        conn.close()
+    assert set(review.columns) >= CONTRACT_COLUMNS
+    assert {"fct_tertial_control_chart", "fct_area_index"} <= tables
+    assert review["tertial_label"].unique().to_list() == ["2024-T1"]
+    assert set(review["geo_level"]) >= {"nation", "region", "municipality", "lpo", "area"}
+    nation = review.filter((pl.col("geo_level") == "nation") & (pl.col("kind") == "count"))
+    assert nation["count_current"].is_not_null().all()
+    # BH: q is never below p, and significance follows q
+    tested = review.filter(pl.col("p_value").is_not_null())
+    assert (tested["q_value"] >= tested["p_value"] - 1e-12).all()
+    assert (tested["is_significant"] == (tested["q_value"] < 0.05)).all()
+    # findings quote the published table
+    for finding in findings.filter(pl.col("finding_kind") == "change").iter_rows(named=True):
+        row = review.filter(
+            (pl.col("geo_code") == finding["geo_code"])
+            & (pl.col("indicator_code") == finding["indicator_code"])
+            & (pl.col("geo_level") == finding["geo_level"])
+        ).row(0, named=True)
+        assert row["is_significant"]
+        assert (
+            f"{number(row['count_current'])} mot {number(row['count_previous'])}"
+            in (finding["text_sv"])
+        )
+        assert percent_change(row["rate_ratio"]) in finding["text_sv"]
+
+
+def test_the_materialization_shows_a_markdown_summary_and_the_report_path(reviewed) -> None:
+    from pipelines.instance import get_instance
+
+    instance = get_instance(reviewed)
+    event = instance.get_latest_materialization_event(dg.AssetKey(["review", "tertial_review"]))
+    metadata = event.asset_materialization.metadata
+    assert "Tertialuppföljning 2024-T1" in metadata["summary"].value
+    assert metadata["report_dir"].value.endswith("reports/tertial/2024-T1")
+    assert event.asset_materialization.partition == "2024-01"
+
+
+def test_the_schedule_runs_a_complete_tertial_and_skips_an_incomplete_one(pipeline_run) -> None:
+    from assets.review.schedules import tertial_review_schedule
+
+    settings = LagesbildSettings(data_dir=str(pipeline_run.paths.root))
+
+    def tick(when: datetime):
+        context = dg.build_schedule_context(
+            scheduled_execution_time=when, resources={"settings": settings}
+        )
+        return tertial_review_schedule(context)
+
+    may = tick(datetime(2024, 5, 12, 7, 0, tzinfo=STOCKHOLM))
+    assert isinstance(may, dg.RunRequest)
+    assert may.partition_key == "2024-01" and may.run_key == "2024-T1"
+    september = tick(datetime(2024, 9, 12, 7, 0, tzinfo=STOCKHOLM))
+    assert isinstance(september, dg.SkipReason)
+    assert "2024-T2 is not complete" in september.skip_message

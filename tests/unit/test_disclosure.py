@@ -1,0 +1,106 @@
+"""Disclosure control: primary and secondary suppression, and formula-safe CSV cells."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from assets.publish.disclosure import (
+    PRIMARY,
+    SECONDARY,
+    hierarchy_groups,
+    recoverable,
+    safe_cell,
+    suppress,
+)
+from assets.publish.export import csv_safe
+
+NATION = ("nation", "SE")
+REGIONS = [("region", slug) for slug in ("nord", "mitt", "syd")]
+GROUPS = [(NATION, REGIONS)]
+
+
+def test_counts_below_the_threshold_are_suppressed_zero_included() -> None:
+    values = {NATION: 100.0, REGIONS[0]: 0.0, REGIONS[1]: 2.0, REGIONS[2]: 98.0}
+    suppressed = suppress(values, GROUPS, threshold=3)
+    assert suppressed == {REGIONS[0]: PRIMARY, REGIONS[1]: PRIMARY}
+
+
+def test_a_lone_suppressed_child_takes_the_next_smallest_sibling_with_it() -> None:
+    values = {NATION: 120.0, REGIONS[0]: 1.0, REGIONS[1]: 40.0, REGIONS[2]: 79.0}
+    suppressed = suppress(values, GROUPS, threshold=3)
+    assert suppressed == {REGIONS[0]: PRIMARY, REGIONS[1]: SECONDARY}
+    assert recoverable(values, GROUPS, suppressed, 3) == []
+
+
+def test_secondary_suppression_propagates_up_the_hierarchy() -> None:
+    municipalities = [("municipality", code) for code in ("1280", "1281")]
+    groups = [(NATION, REGIONS), (REGIONS[2], municipalities)]
+    values = {
+        NATION: 30.0,
+        REGIONS[0]: 10.0,
+        REGIONS[1]: 15.0,
+        REGIONS[2]: 5.0,
+        municipalities[0]: 1.0,
+        municipalities[1]: 4.0,
+    }
+    suppressed = suppress(values, groups, threshold=3)
+    # 1280 primary → 1281 secondary; syd itself is published (5 ≥ 3), so nothing more.
+    assert suppressed == {municipalities[0]: PRIMARY, municipalities[1]: SECONDARY}
+    assert recoverable(values, groups, suppressed, 3) == []
+
+
+def test_a_group_with_one_child_suppresses_the_parent() -> None:
+    child = ("area", "USO001")
+    parent = ("municipality", "0180")
+    values = {parent: 2.0, child: 2.0}
+    groups = [(parent, [child])]
+    suppressed = suppress(values, groups, threshold=2)
+    assert suppressed == {}
+    values = {parent: 5.0, child: 1.0}
+    assert suppress(values, groups, threshold=3) == {child: PRIMARY, parent: SECONDARY}
+
+
+def test_recoverable_names_a_lone_suppressed_child_and_a_small_published_count() -> None:
+    values = {NATION: 120.0, REGIONS[0]: 1.0, REGIONS[1]: 40.0, REGIONS[2]: 2.0}
+    problems = recoverable(values, GROUPS, {REGIONS[0]: PRIMARY}, 3)
+    assert any("region:syd published with 2.0" in problem for problem in problems)
+    assert any("region:nord = nation:SE minus" in problem for problem in problems)
+
+
+def test_hierarchy_groups_follow_dim_geography_and_composite_parts() -> None:
+    rows = [
+        {"geo_level": "nation", "geo_code": "SE", "region": None},
+        {"geo_level": "region", "geo_code": "stockholm", "region": "stockholm"},
+        {"geo_level": "municipality", "geo_code": "0180", "region": "stockholm"},
+        {"geo_level": "lpo", "geo_code": "111111", "region": "stockholm"},
+        {
+            "geo_level": "area",
+            "geo_code": "USO074",
+            "region": "stockholm",
+            "parent_geo_code": "0180",
+            "is_composite": False,
+        },
+        {
+            "geo_level": "area",
+            "geo_code": "LGB001",
+            "region": "stockholm",
+            "parent_geo_code": "0180",
+            "is_composite": True,
+        },
+    ]
+    groups = dict(hierarchy_groups(rows, {"LGB001": ["USO074", "USO009"]}))
+    assert groups[NATION] == [("region", "stockholm")]
+    assert groups[("region", "stockholm")] == [("lpo", "111111"), ("municipality", "0180")]
+    assert groups[("municipality", "0180")] == [("area", "USO074")]
+    assert groups[("area", "LGB001")] == [("area", "USO009"), ("area", "USO074")]
+
+
+def test_csv_cells_that_start_like_a_formula_are_prefixed() -> None:
+    for dangerous in ("=1+1", "+46", "-2", "@SUM(A1)", "\tx", "\rx"):
+        assert safe_cell(dangerous) == "'" + dangerous
+    assert safe_cell("Malmö") == "Malmö"
+    assert safe_cell(None) is None
+    frame = pl.DataFrame({"name": ["=HYPERLINK(1)", "Rinkeby"], "value": [-1.0, 2.0]})
+    safe = csv_safe(frame)
+    assert safe["name"].to_list() == ["'=HYPERLINK(1)", "Rinkeby"]
+    assert safe["value"].to_list() == [-1.0, 2.0]
