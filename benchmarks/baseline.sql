@@ -16,9 +16,14 @@ create or replace temp table deso as
 select deso_code, municipality_code, lpo_code, nullif(area_code, '') as area_code
 from read_csv('{landing}/geography/deso.csv', delim = ';', header = true, all_varchar = true);
 
+-- offence-count indicators only (the clearance rate also maps offence codes, as its denominator)
 create or replace temp table mapping as
 select indicator_code, offence_code
-from read_csv('{seeds}/indicator_offence_codes.csv', all_varchar = true);
+from read_csv('{seeds}/indicator_offence_codes.csv', all_varchar = true)
+where indicator_code in (
+    select indicator_code from read_csv('{seeds}/indicators.csv', all_varchar = true)
+    where kind = 'count'
+);
 
 create or replace temp table municipalities as
 select municipality_code, region_slug
