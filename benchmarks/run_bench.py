@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAGESBILD = str(Path(sys.executable).with_name("lagesbild"))
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
 REPORT = ROOT / "BENCHMARKS.md"
+PROFILE_NOTES = ROOT / "benchmarks" / "profile_notes.md"
 TARGETS = {
     "backfill_s": ("≤", 90.0),
     "backfill_ratio": ("≤", 3.0),
@@ -291,6 +292,8 @@ def write_report(results: dict[str, object]) -> None:
     lines += ["", "Other figures:", ""]
     lines += [f"- `{k}`: {v:.2f}" for k, v in extra.items() if k not in TARGETS]
     lines += ["", f"Baseline reproduces the mart's numbers: {results['baseline_matches_mart']}", ""]
+    if PROFILE_NOTES.exists():  # hand-written: what the profiles showed and what was changed
+        lines += ["", PROFILE_NOTES.read_text().strip(), ""]
     REPORT.write_text("\n".join(lines))
 
 

@@ -11,7 +11,7 @@ from assets.review.assets import review_assets
 from assets.review.jobs import tertial_review_job
 from assets.review.schedules import tertial_review_schedule
 from assets.warehouse.dbt_assets import lagesbild_dbt
-from pipelines.jobs import monthly_job
+from pipelines.jobs import build_publish_job, ingest_job, monthly_job
 from pipelines.resources import build_resources
 from pipelines.scb_fetch import scb_population_fetch
 from pipelines.schedules import monthly_schedule
@@ -24,7 +24,7 @@ def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[*ingest_assets, lagesbild_dbt, lagesbild_warehouse, *review_assets],
         asset_checks=quality_checks,
-        jobs=[monthly_job, scb_population_fetch, tertial_review_job],
+        jobs=[monthly_job, ingest_job, build_publish_job, scb_population_fetch, tertial_review_job],
         schedules=[monthly_schedule, tertial_review_schedule],
         sensors=[landing_zone_sensor],
         resources=build_resources(paths or DataPaths.from_env()),

@@ -10,6 +10,7 @@ TIMEZONE = "Europe/Stockholm"
 PARTITION_TAG = "dagster/partition"
 RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
+WINDOW_START_TAG = "lagesbild/window_start"  # widens a one-month run's dbt window (backfills)
 FIRST_MONTH = "2019-01"
 
 monthly_partitions = dg.TimeWindowPartitionsDefinition(

@@ -6,16 +6,21 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from pipelines.jobs import MONTHLY_JOB_NAME
-from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG
+from pipelines.jobs import BUILD_PUBLISH_JOB_NAME, INGEST_JOB_NAME, MONTHLY_JOB_NAME
+from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, WINDOW_START_TAG
 from pipelines.settings import DataPaths
 
 
 @dataclass(frozen=True)
 class RunOutcome:
     success: bool
-    run_id: str
+    run_id: str  # the run that built and published (the last run)
     failures: list[str]
+    ingest_run_id: str = ""  # the run that loaded the deliveries (same run for one month)
+
+    def __post_init__(self) -> None:
+        if not self.ingest_run_id:
+            object.__setattr__(self, "ingest_run_id", self.run_id)
 
 
 def range_tags(start: str, end: str) -> dict[str, str]:
@@ -44,17 +49,25 @@ def run_months(
     start: str,
     end: str | None = None,
 ) -> RunOutcome:
-    """Run the monthly job for `start` (one month) or `start..end` as one run."""
-    job = defs.resolve_job_def(MONTHLY_JOB_NAME)
+    """Run one month (the monthly job) or `start..end` (ingest run, then build-and-publish run)."""
     if end is None or end == start:
+        job = defs.resolve_job_def(MONTHLY_JOB_NAME)
         result = job.execute_in_process(
             instance=instance, partition_key=start, raise_on_error=False
         )
-    else:
-        result = job.execute_in_process(
-            instance=instance, tags=range_tags(start, end), raise_on_error=False
-        )
-    return RunOutcome(result.success, result.run_id, failure_messages(result))
+        return RunOutcome(result.success, result.run_id, failure_messages(result))
+    ingest = defs.resolve_job_def(INGEST_JOB_NAME).execute_in_process(
+        instance=instance, tags=range_tags(start, end), raise_on_error=False
+    )
+    if not ingest.success:
+        return RunOutcome(False, ingest.run_id, failure_messages(ingest))
+    build = defs.resolve_job_def(BUILD_PUBLISH_JOB_NAME).execute_in_process(
+        instance=instance,
+        partition_key=end,
+        tags={WINDOW_START_TAG: start},
+        raise_on_error=False,
+    )
+    return RunOutcome(build.success, build.run_id, failure_messages(build), ingest.run_id)
 
 
 def landing_months(paths: DataPaths, source: str = "offences") -> list[str]:

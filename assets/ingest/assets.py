@@ -13,6 +13,7 @@ from assets.ingest.delivery import IngestResult, check_ids_unseen_in_other_month
 from assets.ingest.landing import find_delivery
 from assets.ingest.raw_store import (
     POPULATION_COLUMNS,
+    deferred_checkpoints,
     ensure_raw_schema,
     log_missing,
     raw_table,
@@ -32,6 +33,7 @@ from pipelines.settings import MONTHLY_SOURCES
 GEOGRAPHY_KEY = dg.AssetKey(["raw", "geography_deso"])
 POPULATION_KEY = dg.AssetKey(["raw", "population"])
 INGEST_KINDS = {"python", "polars", "duckdb"}
+DETAILED_DELIVERIES = 12  # up to this many files, the metadata lists each one
 
 
 def _results_metadata(
@@ -43,8 +45,25 @@ def _results_metadata(
         "dagster/column_schema": dg.TableSchema(
             columns=[dg.TableColumn(name, sql_type) for name, sql_type in columns.items()]
         ),
-        "deliveries": dg.MetadataValue.json([result.as_row() for result in results]),
     }
+    if len(results) <= DETAILED_DELIVERIES:
+        metadata["deliveries"] = dg.MetadataValue.json([result.as_row() for result in results])
+    else:
+        # A range run records one materialization per month, each with this metadata: keep it
+        # compact (a per-file list would be stored months x files times). Every file's detail
+        # is in raw.ingest_log (this run id) and in the archive.
+        statuses: dict[str, int] = {}
+        for result in results:
+            statuses[result.outcome.status] = statuses.get(result.outcome.status, 0) + 1
+        metadata["deliveries"] = dg.MetadataValue.json(
+            {
+                "files": len(results),
+                "first_month": results[0].partition_key,
+                "last_month": results[-1].partition_key,
+                "statuses": statuses,
+                "per_file_detail": "select * from raw.ingest_log where run_id = '<this run>'",
+            }
+        )
     if len(results) == 1:
         only = results[0]
         metadata |= {
@@ -82,7 +101,7 @@ def ingest_monthly_source(
     results: list[IngestResult] = []
     rejections: list[DeliveryRejected] = []
     missing: list[str] = []
-    with warehouse.get_connection() as conn:
+    with warehouse.get_connection() as conn, deferred_checkpoints(conn):
         ensure_raw_schema(conn)
         code_lists = load_code_lists(conn)
         for key in context.partition_keys:

@@ -29,6 +29,7 @@ SAMPLE_SIZE = 10
 
 _LOCK = threading.Lock()
 _CONTEXT: Any = None
+_CONTEXT_LOCK = threading.Lock()
 _DEFINITIONS: dict[str, Any] = {}
 
 
@@ -77,8 +78,23 @@ class ExpectationOutcome:
         return json.loads(json.dumps(asdict(self), default=str))
 
 
+def prewarm_in_background() -> None:
+    """Import GX and create the context in a daemon thread (the dbt step calls this).
+
+    Importing GX takes several seconds of pure Python; done while `dbt build` runs in its own
+    process, the checks that follow find the context ready. A failure here is not reported:
+    the checks create the context again and then report the error themselves.
+    """
+    threading.Thread(target=_context, name="gx-prewarm", daemon=True).start()
+
+
 def _context() -> Any:
     """The process's ephemeral GX context (lazy import, analytics and progress bars off)."""
+    with _CONTEXT_LOCK:
+        return _CONTEXT if _CONTEXT is not None else _create_context()
+
+
+def _create_context() -> Any:
     global _CONTEXT
     if _CONTEXT is None:
         os.environ["GX_ANALYTICS_ENABLED"] = "false"

@@ -6,6 +6,7 @@ from dagster_duckdb import DuckDBResource
 
 from assets.publish.assets import PUBLISHED_WAREHOUSE_KEY
 from assets.publish.publisher import PublicationError, publish
+from assets.quality.gate import verify_required_checks
 from pipelines.policy import BUILD_POOL
 from pipelines.resources import LagesbildSettings
 from pipelines.review.run import (
@@ -52,7 +53,12 @@ def tertial_review(
         return duckdb.connect(warehouse.database)
 
     def republish() -> None:
-        publish(paths, month=last_month, run_id=context.run_id)
+        # The build database may hold a later build that failed its checks (a refused month):
+        # republish only what the gate passes, exactly like the publish asset.
+        gate = verify_required_checks(context.instance)
+        if not gate.passed:
+            raise PublicationError(gate.message())
+        publish(paths, month=last_month, run_id=context.run_id, check_results=gate.results)
 
     try:
         outcome = run_review(paths, label, connect_build=connect_build, republish=republish)

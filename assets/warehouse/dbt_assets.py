@@ -15,7 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
-from pipelines.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG
+from pipelines.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, WINDOW_START_TAG
 from pipelines.policy import BUILD_POOL, DBT_GROUPS, DEFAULT_DBT_GROUP, ECONOMICS_DEPARTMENT
 from pipelines.resources import LagesbildSettings
 from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, DataPaths
@@ -63,11 +63,20 @@ def dbt_vars_for_run(tags: Mapping[str, str]) -> dict[str, str]:
 
     The dbt models are not partitioned themselves (the marts hold the whole history and are
     rebuilt from small monthly aggregates); only the incremental aggregations read this window.
-    A run without month partitions (e.g. dbt materialized alone) rebuilds every month.
+    A run without month partitions (e.g. dbt materialized alone) rebuilds every month; the
+    build half of a backfill widens its one-month window with tag `lagesbild/window_start`.
     """
-    start = tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
+    start = tags.get(WINDOW_START_TAG) or tags.get(RANGE_START_TAG) or tags.get(PARTITION_TAG)
     end = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
     return dbt_vars_for_months(start, end) if start and end else {}
+
+
+def _gx_checks_follow(context: dg.AssetExecutionContext) -> bool:
+    """Does this run also evaluate the GX suites (step `gx_quality_checks`)?"""
+    return (
+        any(key.name == "gx_suite" for key in context.run.asset_check_selection or ())
+        or context.run.asset_check_selection is None
+    )
 
 
 class LagesbildDbtTranslator(DagsterDbtTranslator):
@@ -104,4 +113,8 @@ def lagesbild_dbt(
     """`dbt build` after the run's ingest: incremental models only touch the run's months."""
     os.environ[WAREHOUSE_ENV] = str(settings.paths.warehouse_db)
     dbt_vars = dbt_vars_for_run(context.run.tags)
+    if _gx_checks_follow(context):
+        from assets.quality.gx_runner import prewarm_in_background
+
+        prewarm_in_background()
     yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()

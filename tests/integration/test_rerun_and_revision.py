@@ -60,7 +60,7 @@ def test_running_the_same_months_twice_gives_identical_tables(rerun_dir: DataPat
     statuses = dict(
         conn.execute(
             "select source, status from raw.ingest_log where run_id = ? and partition_key = ?",
-            [second.run_id, LAST],
+            [second.ingest_run_id, LAST],
         ).fetchall()
     )
     conn.close()
@@ -83,7 +83,7 @@ def test_a_corrected_file_is_ingested_as_a_new_vintage_with_a_diff(rerun_dir: Da
     vintage, added, removed, changed_rows, rows_now = conn.execute(
         "select vintage, rows_added, rows_removed, rows_changed, rows from raw.ingest_log "
         "where run_id = ? and source = 'offences'",
-        [outcome.run_id],
+        [outcome.ingest_run_id],
     ).fetchone()
     raw_rows = conn.execute(
         "select count(*) from raw.offences where month = date '2024-06-01'"
