@@ -20,6 +20,7 @@ import os
 import shutil
 import signal
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -301,14 +302,28 @@ def publish(
         fault_point("after_build")
         verify_candidate(candidate, row_counts, checksums, run_id)
         fault_point("after_verify")
-        regions = _build_regions(
-            candidate, staging, month=month, run_id=run_id, tables=list(row_counts)
-        )
-        fault_point("after_regions_built")
-        exports, suppressed = _build_export(
-            candidate, paths.warehouse_db, staging, run_id=run_id, threshold=disclosure_threshold
-        )
-        fault_point("after_export_built")
+        # Region files (DuckDB-bound) and the export (mostly Python) overlap well on two cores.
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="publish") as pool:
+            building_regions = pool.submit(
+                _build_regions,
+                candidate,
+                staging,
+                month=month,
+                run_id=run_id,
+                tables=list(row_counts),
+            )
+            building_export = pool.submit(
+                _build_export,
+                candidate,
+                paths.warehouse_db,
+                staging,
+                run_id=run_id,
+                threshold=disclosure_threshold,
+            )
+            regions = building_regions.result()
+            fault_point("after_regions_built")
+            exports, suppressed = building_export.result()
+            fault_point("after_export_built")
         for built in (candidate, *regions.values(), *exports.values()):
             with built.open("rb") as handle:
                 os.fsync(handle.fileno())

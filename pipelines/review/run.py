@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,20 +130,29 @@ def run_review(
     step = time.perf_counter()
     tables = build_review(inputs)
     timings["statistics"] = time.perf_counter() - step
-    step = time.perf_counter()
-    reports = write_reports(inputs, tables, report_dir(paths, label))
-    timings["reports"] = time.perf_counter() - step
-    step = time.perf_counter()
-    conn = connect_build()
-    try:
-        row_counts = write_tables(conn, tables)
-    finally:
-        conn.close()
-    timings["tables"] = time.perf_counter() - step
-    if republish is not None:
+
+    def store() -> dict[str, int]:
+        """Tables into the build database, then the republication (DuckDB-bound)."""
         step = time.perf_counter()
-        republish()
-        timings["republish"] = time.perf_counter() - step
+        conn = connect_build()
+        try:
+            counts = write_tables(conn, tables)
+        finally:
+            conn.close()
+        timings["tables"] = time.perf_counter() - step
+        if republish is not None:
+            step = time.perf_counter()
+            republish()
+            timings["republish"] = time.perf_counter() - step
+        return counts
+
+    # The reports are drawn in worker processes while this process stores and republishes.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-store") as pool:
+        storing = pool.submit(store)
+        step = time.perf_counter()
+        reports = write_reports(inputs, tables, report_dir(paths, label))
+        timings["reports"] = time.perf_counter() - step
+        row_counts = storing.result()
     timings["total"] = time.perf_counter() - started
     return ReviewOutcome(label, inputs, tables, reports, row_counts, timings)
 

@@ -64,13 +64,19 @@ def fit_poisson_trend(
         beta[:, 0] = np.log(np.maximum(events, 0.5) / np.where(mask, exposure, 0).sum(axis=1))
     beta[~np.isfinite(beta)] = 0.0
     ridge = 1e-8 * np.eye(n_params)
+    # Xᵀ W X for every series at once as one matrix product: (series × t) @ (t × k·l)
+    outer = (x[:, :, None] * x[:, None, :]).reshape(x.shape[0], n_params * n_params)
+
+    def weighted_gram(weights: np.ndarray) -> np.ndarray:
+        return (weights @ outer).reshape(n_series, n_params, n_params) + ridge
+
     for _ in range(iterations):
         eta = np.clip(offset + beta @ x.T, -50, 50)
         mu = np.exp(eta)
         weights = np.where(mask, mu, 0.0)
         working = eta - offset + np.where(mask, (yy - mu) / mu, 0.0)
-        xtwx = np.einsum("tk,st,tl->skl", x, weights, x) + ridge
-        xtwz = np.einsum("tk,st->sk", x, weights * working)
+        xtwx = weighted_gram(weights)
+        xtwz = (weights * working) @ x
         new_beta = np.linalg.solve(xtwx, xtwz[..., None])[..., 0]
         change = np.nanmax(np.abs(new_beta - beta)) if n_series else 0.0
         beta = new_beta
@@ -79,7 +85,7 @@ def fit_poisson_trend(
     eta = np.clip(offset + beta @ x.T, -50, 50)
     mu = np.exp(eta)
     weights = np.where(mask, mu, 0.0)
-    xtwx = np.einsum("tk,st,tl->skl", x, weights, x) + ridge
+    xtwx = weighted_gram(weights)
     covariance = np.linalg.inv(xtwx)
     dof = np.maximum(mask.sum(axis=1) - n_params, 1)
     pearson = np.where(mask, (yy - mu) ** 2 / mu, 0.0).sum(axis=1) / dof
