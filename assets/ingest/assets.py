@@ -13,7 +13,6 @@ from assets.ingest.delivery import IngestResult, check_ids_unseen_in_other_month
 from assets.ingest.landing import find_delivery
 from assets.ingest.raw_store import (
     POPULATION_COLUMNS,
-    deferred_checkpoints,
     ensure_raw_schema,
     log_missing,
     raw_table,
@@ -101,7 +100,7 @@ def ingest_monthly_source(
     results: list[IngestResult] = []
     rejections: list[DeliveryRejected] = []
     missing: list[str] = []
-    with warehouse.get_connection() as conn, deferred_checkpoints(conn):
+    with warehouse.get_connection() as conn:
         ensure_raw_schema(conn)
         code_lists = load_code_lists(conn)
         for key in context.partition_keys:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 
@@ -57,24 +55,6 @@ create table if not exists raw.deliveries (
     vintage integer not null,
     ingested_at timestamp not null
 )"""
-
-
-@contextmanager
-def deferred_checkpoints(conn: duckdb.DuckDBPyConnection, threshold: str = "4GB") -> Iterator[None]:
-    """Checkpoint once after many monthly transactions instead of after each one.
-
-    Every month still commits on its own (the write-ahead log is synced at each commit, so a
-    committed month survives a crash and is replayed on the next open). Only the folding of the
-    log into the database file is deferred: by default DuckDB checkpoints whenever the log
-    passes 16 MB, i.e. after nearly every month of offences, rewriting storage each time.
-    """
-    previous = conn.execute("select current_setting('checkpoint_threshold')").fetchone()[0]
-    conn.execute(f"set checkpoint_threshold = '{threshold}'")
-    try:
-        yield
-    finally:
-        conn.execute(f"set checkpoint_threshold = '{previous}'")
-        conn.execute("checkpoint")
 
 
 def raw_table(source: str) -> str:
