@@ -25,7 +25,7 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from assets.quality.config import EXPECTATIONS_DIR, QualityConfig
+from assets.quality.config import EXPECTATIONS_DIR, SUITE_CHECK, QualityConfig
 from assets.quality.datasets import frame_for, parameters
 from assets.quality.gx_runner import ExpectationOutcome, load_suite, suite_batches, validate
 from assets.warehouse.dbt_assets import dbt_project, lagesbild_dbt
@@ -33,7 +33,6 @@ from pipelines.partitions import PARTITION_TAG, RANGE_END_TAG, month_start
 from pipelines.policy import BUILD_POOL
 from pipelines.resources import LagesbildSettings
 
-SUITE_CHECK = "gx_suite"
 PLAUSIBILITY_CHECK = "gx_plausibility"
 PLAUSIBILITY_BATCH = "plausibility"
 FCT_KEY = dg.AssetKey(["marts", "fct_indicator_month"])

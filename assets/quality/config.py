@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pipelines.settings import PROJECT_ROOT, REGION_SLUGS
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+SUITE_CHECK = "gx_suite"  # the name of every GX suite check (one per dataset)
 
 MOM_WARN_THRESHOLD_ENV = "LAGESBILD_MOM_WARN_THRESHOLD"
 MOM_MIN_COUNT_ENV = "LAGESBILD_MOM_MIN_COUNT"

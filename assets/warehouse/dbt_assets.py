@@ -15,6 +15,7 @@ from dagster_dbt import (
     dbt_assets,
 )
 
+from assets.quality.config import SUITE_CHECK
 from pipelines.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, WINDOW_START_TAG
 from pipelines.policy import BUILD_POOL, DBT_GROUPS, DEFAULT_DBT_GROUP, ECONOMICS_DEPARTMENT
 from pipelines.resources import LagesbildSettings
@@ -74,7 +75,7 @@ def dbt_vars_for_run(tags: Mapping[str, str]) -> dict[str, str]:
 def _gx_checks_follow(context: dg.AssetExecutionContext) -> bool:
     """Does this run also evaluate the GX suites (step `gx_quality_checks`)?"""
     return (
-        any(key.name == "gx_suite" for key in context.run.asset_check_selection or ())
+        any(key.name == SUITE_CHECK for key in context.run.asset_check_selection or ())
         or context.run.asset_check_selection is None
     )
 
