@@ -128,3 +128,20 @@ def test_workspace_yaml_loads_with_the_dagster_cli() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "lagesbild" in result.stdout + result.stderr
+
+
+def test_the_dbt_resource_skips_dagster_dbts_version_probe_and_adapter() -> None:
+    """The two dagster-dbt hooks LagesbildDbtCli overrides still exist and are overridden."""
+    import importlib.metadata
+
+    from dagster_dbt import DbtCliResource
+
+    from pipelines.resources import LagesbildDbtCli
+
+    for hook in ("_cli_version", "_initialize_dbt_core_adapter"):
+        assert hook in vars(DbtCliResource), f"dagster-dbt no longer has {hook}"
+        assert hook in vars(LagesbildDbtCli)
+    cli = defs.resources["dbt"]
+    assert isinstance(cli, LagesbildDbtCli)
+    assert str(cli._cli_version) == importlib.metadata.version("dbt-core")
+    assert cli._initialize_dbt_core_adapter(["build"]) is None

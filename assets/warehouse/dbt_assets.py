@@ -18,7 +18,7 @@ from dagster_dbt import (
 from assets.quality.config import SUITE_CHECK
 from pipelines.partitions import PARTITION_TAG, RANGE_END_TAG, RANGE_START_TAG, WINDOW_START_TAG
 from pipelines.policy import BUILD_POOL, DBT_GROUPS, DEFAULT_DBT_GROUP, ECONOMICS_DEPARTMENT
-from pipelines.resources import LagesbildSettings
+from pipelines.resources import LagesbildDbtCli, LagesbildSettings
 from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, DataPaths
 
 WAREHOUSE_ENV = "LAGESBILD_WAREHOUSE_PATH"
@@ -45,7 +45,7 @@ def manifest_is_stale(project_dir: Path, manifest: Path) -> bool:
 
 def parse_dbt_project(project: DbtProject) -> None:
     """`dbt parse` into the project's target path, writing manifest.json."""
-    DbtCliResource(
+    LagesbildDbtCli(
         project_dir=project, profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=DBT_EXECUTABLE
     ).cli(["parse", "--quiet"], target_path=project.target_path).wait()
 

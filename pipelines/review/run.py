@@ -11,16 +11,18 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import polars as pl
 
 from pipelines.review.completeness import Completeness, tertial_completeness
-from pipelines.review.compute import ReviewTables, build_review
 from pipelines.review.inputs import ReviewInputs, is_synthetic_data, load_inputs
-from pipelines.review.report import write_reports
 from pipelines.review.tertials import parse_label
 from pipelines.settings import DataPaths
+
+if TYPE_CHECKING:
+    from pipelines.review.compute import ReviewTables
 
 WAREHOUSE_SCHEMA = "marts"
 
@@ -120,6 +122,11 @@ def run_review(
     republish: Callable[[], object] | None = None,
 ) -> ReviewOutcome:
     """Review `label`; raises TertialNotComplete (with the clear message) when incomplete."""
+    # The statistics and chart stack (scipy, matplotlib) loads here, not with the code
+    # location: every monthly run imports this module and would pay ≈ 0.8 s for it.
+    from pipelines.review.compute import build_review
+    from pipelines.review.report import write_reports
+
     timings: dict[str, float] = {}
     started = time.perf_counter()
     completeness = check_complete(paths, label)

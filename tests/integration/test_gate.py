@@ -19,6 +19,7 @@ import pytest
 from assets.publish.assets import PUBLISHED_WAREHOUSE_KEY
 from assets.quality.checks import gx_quality_checks
 from assets.quality.gate import required_check_keys
+from assets.warehouse.dbt_assets import lagesbild_dbt
 from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import failure_messages
@@ -146,3 +147,70 @@ def test_a_run_of_only_the_publish_step_cannot_skip_the_checks(workspace: DataPa
     assert not published
     assert "marts/fct_indicator_month:gx_suite was not evaluated on the current" in message
     assert fingerprints(workspace) == before
+
+
+def dbt_check_key(asset: dg.AssetKey, test_name: str) -> dg.AssetCheckKey:
+    (key,) = [k for k in lagesbild_dbt.check_keys if k.asset_key == asset and k.name == test_name]
+    return key
+
+
+def evaluate_alone(paths: DataPaths, key: dg.AssetCheckKey) -> dg.AssetCheckEvaluation:
+    """Run one dbt test as the only check of a job, as the run of month MONTH."""
+    job = dg.define_asset_job(
+        "one_dbt_check",
+        selection=dg.AssetSelection.checks(key),
+        executor_def=dg.in_process_executor,
+    )
+    defs = dg.Definitions.merge(build_definitions(paths), dg.Definitions(jobs=[job]))
+    result = defs.resolve_job_def("one_dbt_check").execute_in_process(
+        instance=get_instance(paths), raise_on_error=False, tags={"dagster/partition": MONTH}
+    )
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.asset_check_key == key
+    return evaluation
+
+
+def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: DataPaths) -> None:
+    """`columns_not_null` (dbt_project/tests/generic): one failing row per column with NULLs."""
+    hierarchy = dg.AssetKey(["intermediate", "int_geography__deso_hierarchy"])
+    (name,) = [
+        k.name
+        for k in lagesbild_dbt.check_keys
+        if k.asset_key == hierarchy and k.name.startswith("columns_not_null")
+    ]
+    conn = duckdb.connect(str(workspace.warehouse_db))
+    try:
+        conn.execute(
+            "update intermediate.int_geography__deso_hierarchy set lpo_code = null, "
+            "county_code = null where deso_code in (select deso_code from "
+            "intermediate.int_geography__deso_hierarchy order by deso_code limit 3)"
+        )
+    finally:
+        conn.close()
+
+    evaluation = evaluate_alone(workspace, dbt_check_key(hierarchy, name))
+
+    assert evaluation.passed is False
+    assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 2  # lpo and county
+
+
+def test_an_offence_id_seen_in_an_earlier_month_fails_the_windowed_uniqueness_test(
+    workspace: DataPaths,
+) -> None:
+    """`unique_in_history` on a monthly run looks the month's ids up in the whole history."""
+    offences = dg.AssetKey(["staging", "stg_offences__offences"])
+    key = dbt_check_key(offences, "unique_in_history_stg_offences__offences_offence_id")
+    assert evaluate_alone(workspace, key).passed is True
+    conn = duckdb.connect(str(workspace.warehouse_db))
+    try:  # an id of 2024-05 delivered again in the run's month (past the ingest contract)
+        conn.execute(
+            f"insert into raw.offences select * replace (date '{MONTH}-01' as month) "
+            "from raw.offences where month = date '2024-05-01' order by offence_id limit 1"
+        )
+    finally:
+        conn.close()
+
+    evaluation = evaluate_alone(workspace, key)
+
+    assert evaluation.passed is False
+    assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 1
