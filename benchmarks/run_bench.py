@@ -212,13 +212,13 @@ def percentile(values: list[float], share: float) -> float:
 def snapshot_state(data_dir: Path, target: Path) -> None:
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    for name in ("warehouse", "publish", "archive", "dagster_home"):
+    for name in ("warehouse", "publish", "archive", "dagster_home", "dbt"):
         if (data_dir / name).exists():
             shutil.copytree(data_dir / name, target / name)
 
 
 def restore_state(snapshot: Path, data_dir: Path) -> None:
-    for name in ("warehouse", "publish", "archive", "dagster_home", "quarantine"):
+    for name in ("warehouse", "publish", "archive", "dagster_home", "dbt", "quarantine"):
         shutil.rmtree(data_dir / name, ignore_errors=True)
         if (snapshot / name).exists():
             shutil.copytree(snapshot / name, data_dir / name)

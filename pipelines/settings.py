@@ -78,6 +78,11 @@ class DataPaths:
         return self.root / "quarantine"
 
     @property
+    def dbt_dir(self) -> Path:
+        """dbt's artefacts of this data directory: one target folder per run, parse state."""
+        return self.root / "dbt"
+
+    @property
     def dagster_home(self) -> Path:
         return self.root / "dagster_home"
 

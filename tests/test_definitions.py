@@ -15,9 +15,18 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from assets.warehouse.dbt_assets import dbt_vars_for_months, dbt_vars_for_run, manifest_is_stale
+from assets.warehouse.dbt_assets import (
+    WINDOW_ENVIRONMENT,
+    dbt_vars_for_months,
+    dbt_vars_for_run,
+    keep_parse_state,
+    manifest_is_stale,
+    restore_parse_state,
+    run_target_path,
+    set_window_environment,
+)
 from pipelines.definitions import defs
-from pipelines.settings import PROJECT_ROOT
+from pipelines.settings import PROJECT_ROOT, DataPaths
 
 SNAPSHOT = Path(__file__).parent / "snapshots" / "asset_graph.json"
 
@@ -145,3 +154,33 @@ def test_the_dbt_resource_skips_dagster_dbts_version_probe_and_adapter() -> None
     assert isinstance(cli, LagesbildDbtCli)
     assert str(cli._cli_version) == importlib.metadata.version("dbt-core")
     assert cli._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_the_window_reaches_dbt_in_the_environment_and_is_cleared_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for variable in WINDOW_ENVIRONMENT.values():
+        monkeypatch.delenv(variable, raising=False)
+    set_window_environment(dbt_vars_for_run({"dagster/partition": "2024-06"}))
+    assert os.environ["LAGESBILD_DBT_START_MONTH"] == "2024-06-01"
+    assert os.environ["LAGESBILD_DBT_END_MONTH"] == "2024-06-01"
+    set_window_environment(dbt_vars_for_run({}))  # a run without months: every month
+    assert "LAGESBILD_DBT_START_MONTH" not in os.environ
+    assert "LAGESBILD_DBT_END_MONTH" not in os.environ
+
+
+def test_dbts_parse_state_is_kept_per_data_directory_for_the_next_run(tmp_path: Path) -> None:
+    paths = DataPaths(tmp_path)
+    first = run_target_path(paths, "run-a")
+    restore_parse_state(paths, first)  # nothing saved yet: dbt parses afresh
+    assert not (first / "partial_parse.msgpack").exists()
+    first.mkdir(parents=True)
+    (first / "partial_parse.msgpack").write_bytes(b"state of run a")
+    keep_parse_state(paths, first)
+
+    second = run_target_path(paths, "run-b")
+    restore_parse_state(paths, second)
+
+    assert (second / "partial_parse.msgpack").read_bytes() == b"state of run a"
+    assert run_target_path(paths, "run-a") == paths.dbt_dir / "target" / "run-a-2"
+    assert sorted(p.name for p in paths.dbt_dir.iterdir()) == ["partial_parse.msgpack", "target"]

@@ -1,5 +1,8 @@
 """The publish asset: the read-only warehouse file the regions query."""
 
+import os
+import shutil
+from concurrent.futures import ThreadPoolExecutor, wait
 from pathlib import Path
 
 import dagster as dg
@@ -36,10 +39,36 @@ def missing_sources(warehouse: DuckDBResource, month_key: str) -> list[str]:
 def build_publication_docs(
     paths: DataPaths, results: list[dict[str, object]], month: str, run_id: str
 ) -> Path | None:
-    """The GX Data Docs site of this publication, from the results of its GX checks."""
+    """The GX Data Docs site of this publication, from the results of its GX checks.
+
+    Built under a hidden `.partial` name; `keep_publication_docs` gives it its final name once
+    the publication stands, `discard_publication_docs` removes it when it was refused.
+    """
     folders = sorted({Path(str(r["gx_results_dir"])) for r in results if r.get("gx_results_dir")})
-    site = paths.publish_dir / "docs" / "gx" / f"{month}_{run_id}"
-    return build_data_docs([folder for folder in folders if folder.exists()], site, run_id)
+    gx_sites = paths.publish_dir / "docs" / "gx"
+    for stale in gx_sites.glob(".*.partial"):  # left by a killed run (one publication at a time)
+        shutil.rmtree(stale, ignore_errors=True)
+    return build_data_docs(
+        [folder for folder in folders if folder.exists()],
+        _docs_site(paths, month, run_id, True),
+        run_id,
+    )
+
+
+def _docs_site(paths: DataPaths, month: str, run_id: str, partial: bool = False) -> Path:
+    name = f"{month}_{run_id}"
+    return paths.publish_dir / "docs" / "gx" / (f".{name}.partial" if partial else name)
+
+
+def keep_publication_docs(paths: DataPaths, month: str, run_id: str) -> Path:
+    site = _docs_site(paths, month, run_id)
+    shutil.rmtree(site, ignore_errors=True)
+    os.replace(_docs_site(paths, month, run_id, partial=True), site)
+    return site / "index.html"
+
+
+def discard_publication_docs(paths: DataPaths, month: str, run_id: str) -> None:
+    shutil.rmtree(_docs_site(paths, month, run_id, partial=True), ignore_errors=True)
 
 
 @dg.asset(
@@ -82,22 +111,37 @@ def lagesbild_warehouse(
             metadata={"failed_checks": dg.MetadataValue.json(gate.failures)},
             allow_retries=False,
         )
-    try:
-        publication = publish(
-            settings.paths,
-            month=month,
-            run_id=context.run_id,
-            check_results=gate.results,
-            disclosure_threshold=disclosure_threshold(),
+    # The Data Docs site (GX rendering, pure Python) is drawn while the publication is built
+    # (mostly DuckDB); it gets its final name only if the publication stands.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="gx-docs") as pool:
+        drawing = pool.submit(
+            build_publication_docs, settings.paths, gate.results, month, context.run_id
         )
-    except PublicationError as error:
-        raise dg.Failure(f"Publication refused: {error}", allow_retries=False) from error
-    context.log.info(f"Published {publication.path} for {month}")
-    try:
-        docs = build_publication_docs(settings.paths, gate.results, month, context.run_id)
-    except Exception as error:  # the publication stands; the docs site is a by-product
-        context.log.warning(f"GX Data Docs not built: {type(error).__name__}: {error}")
-        docs = None
+        try:
+            publication = publish(
+                settings.paths,
+                month=month,
+                run_id=context.run_id,
+                check_results=gate.results,
+                disclosure_threshold=disclosure_threshold(),
+            )
+        except BaseException as error:
+            wait([drawing])
+            discard_publication_docs(settings.paths, month, context.run_id)
+            if isinstance(error, PublicationError):
+                raise dg.Failure(f"Publication refused: {error}", allow_retries=False) from error
+            raise
+        context.log.info(f"Published {publication.path} for {month}")
+        try:
+            docs = (
+                keep_publication_docs(settings.paths, month, context.run_id)
+                if drawing.result()
+                else None
+            )
+        except Exception as error:  # the publication stands; the docs site is a by-product
+            context.log.warning(f"GX Data Docs not built: {type(error).__name__}: {error}")
+            discard_publication_docs(settings.paths, month, context.run_id)
+            docs = None
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),

@@ -1,7 +1,7 @@
 """dbt on DuckDB as Dagster assets: seeds, staging, intermediate and marts, tests as checks."""
 
-import json
 import os
+import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -72,6 +72,56 @@ def dbt_vars_for_run(tags: Mapping[str, str]) -> dict[str, str]:
     return dbt_vars_for_months(start, end) if start and end else {}
 
 
+WINDOW_ENVIRONMENT = {
+    "start_month": "LAGESBILD_DBT_START_MONTH",
+    "end_month": "LAGESBILD_DBT_END_MONTH",
+}
+"""The environment variables macros/month_window.sql reads where the dbt vars are absent."""
+PARSE_STATE = "partial_parse.msgpack"
+
+
+def set_window_environment(dbt_vars: Mapping[str, str]) -> None:
+    """Pass the run's window to dbt in the environment (set, or cleared when unbounded).
+
+    Not as --vars: dbt re-parses the whole project whenever the vars differ from its saved
+    parse state, which a monthly window always does (≈ 2 s of every run).
+    """
+    for name, variable in WINDOW_ENVIRONMENT.items():
+        if dbt_vars.get(name):
+            os.environ[variable] = dbt_vars[name]
+        else:
+            os.environ.pop(variable, None)
+
+
+def run_target_path(paths: DataPaths, run_id: str) -> Path:
+    """A fresh dbt target folder for this invocation: `<data>/dbt/target/<run id>-<n>`."""
+    root = paths.dbt_dir / "target"
+    root.mkdir(parents=True, exist_ok=True)
+    attempt = sum(1 for _ in root.glob(f"{run_id}-*")) + 1
+    return root / f"{run_id}-{attempt}"
+
+
+def restore_parse_state(paths: DataPaths, target: Path) -> None:
+    """Seed the run's target with this data directory's last parse state (dbt partial parsing).
+
+    dbt reuses it only if nothing it depends on changed (dbt version, project files, profile
+    — which names this data directory's warehouse — and vars); otherwise it parses afresh.
+    """
+    saved = paths.dbt_dir / PARSE_STATE
+    if saved.exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(saved, target / PARSE_STATE)
+
+
+def keep_parse_state(paths: DataPaths, target: Path) -> None:
+    """Save the parse state dbt wrote for the next run of this data directory (atomically)."""
+    written = target / PARSE_STATE
+    if written.exists():
+        staged = paths.dbt_dir / f".{PARSE_STATE}.{os.getpid()}"
+        shutil.copyfile(written, staged)
+        os.replace(staged, paths.dbt_dir / PARSE_STATE)
+
+
 def _gx_checks_follow(context: dg.AssetExecutionContext) -> bool:
     """Does this run also evaluate the GX suites (step `gx_quality_checks`)?"""
     return (
@@ -112,10 +162,16 @@ def lagesbild_dbt(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, settings: LagesbildSettings
 ) -> Iterator[Any]:
     """`dbt build` after the run's ingest: incremental models only touch the run's months."""
-    os.environ[WAREHOUSE_ENV] = str(settings.paths.warehouse_db)
-    dbt_vars = dbt_vars_for_run(context.run.tags)
+    paths = settings.paths
+    os.environ[WAREHOUSE_ENV] = str(paths.warehouse_db)
+    set_window_environment(dbt_vars_for_run(context.run.tags))
     if _gx_checks_follow(context):
         from assets.quality.gx_runner import prewarm_in_background
 
         prewarm_in_background()
-    yield from dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context).stream()
+    target = run_target_path(paths, context.run_id)
+    restore_parse_state(paths, target)
+    try:
+        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+    finally:
+        keep_parse_state(paths, target)

@@ -5,6 +5,10 @@
       start_month  first month to (re)build, inclusive
       end_month    last month to (re)build, inclusive
     Absent (null) = unbounded on that side; both absent = every month.
+    Where a var is absent, the environment variable LAGESBILD_DBT_START_MONTH /
+    LAGESBILD_DBT_END_MONTH gives it: that is how the pipeline passes its run's window, because
+    a --vars value that changes from run to run makes dbt re-parse the whole project (≈ 2 s),
+    while an environment variable only read when a model runs does not.
 
     month_window_predicate('month') renders a SQL predicate on a DATE column, e.g.
       month between date '2024-02-01' and date '2024-02-01'
@@ -12,6 +16,9 @@
 -#}
 {% macro month_window_bound(var_name) -%}
     {%- set value = var(var_name, none) -%}
+    {%- if value is none or (value | string | trim) == '' -%}
+        {%- set value = env_var('LAGESBILD_DBT_' ~ (var_name | upper), '') -%}
+    {%- endif -%}
     {%- if value is none or (value | string | trim) == '' -%}
         {{ return(none) }}
     {%- endif -%}
