@@ -158,6 +158,7 @@ def time_baseline(landing: Path, repeat: int) -> tuple[float, int]:
     timings, rows = [], 0
     for _ in range(repeat):
         conn = duckdb.connect()
+        conn.execute("set enable_progress_bar = false")
         started = time.perf_counter()
         conn.execute(sql)
         timings.append(time.perf_counter() - started)
@@ -173,6 +174,7 @@ def baseline_matches_pipeline(landing: Path, published: Path) -> bool:
         "{seeds}", str(ROOT / "dbt_project" / "seeds")
     )
     conn = duckdb.connect()
+    conn.execute("set enable_progress_bar = false")
     conn.execute(sql)
     conn.execute(f"attach '{published}' as pub (read_only)")
     differing = conn.execute(

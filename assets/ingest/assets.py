@@ -1,6 +1,7 @@
 """Ingest assets: one per landing-zone source, writing the `raw` schema of the build database."""
 
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import dagster as dg
@@ -100,19 +101,33 @@ def ingest_monthly_source(
     results: list[IngestResult] = []
     rejections: list[DeliveryRejected] = []
     missing: list[str] = []
-    with warehouse.get_connection() as conn:
+    with warehouse.get_connection() as conn, ThreadPoolExecutor(1, "read-ahead") as reader:
         ensure_raw_schema(conn)
         code_lists = load_code_lists(conn)
-        for key in context.partition_keys:
+
+        def read(key: str) -> tuple[Path | None, Future[pl.DataFrame] | None]:
+            """The month's file, and its validation started on the read-ahead thread."""
             path = find_delivery(paths.landing_source(contract.source), key)
             if path is None:
+                return None, None
+            return path, reader.submit(read_delivery, path, contract, month_start(key), code_lists)
+
+        # The next month's file is parsed and validated (polars) while this month is written
+        # (DuckDB); the checks that read `raw` still run in month order, after the last commit.
+        keys = list(context.partition_keys)
+        upcoming = read(keys[0]) if keys else (None, None)
+        for index, key in enumerate(keys):
+            path, validating = upcoming
+            if index + 1 < len(keys):
+                upcoming = read(keys[index + 1])
+            if path is None or validating is None:
                 log_missing(conn, contract.source, key, context.run_id)
                 missing.append(key)
                 continue
             month = month_start(key)
 
-            def parse(file: Path, month=month) -> pl.DataFrame:
-                frame = read_delivery(file, contract, month, code_lists)
+            def parse(file: Path, month=month, validating=validating) -> pl.DataFrame:
+                frame = validating.result()
                 label = f"{contract.source}/{file.name}"
                 check_ids_unseen_in_other_months(conn, contract, month, frame, label)
                 return frame

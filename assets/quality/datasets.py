@@ -22,6 +22,12 @@ from assets.quality.gx_runner import ROW_LABEL
 
 MONTHLY_RAW = ("offences", "clearances", "incidents", "staffing", "presence", "cameras")
 MART_LABEL_COLUMNS = ("month", "geo_level", "geo_code", "indicator_code")
+UNLISTED_DESO = "unlisted_deso_code"
+UNLISTED_DESO_SQL = (
+    "case when deso_code is not null and deso_code not in "
+    "(select deso_code from raw.geography_deso) then deso_code end"
+)
+"""The row's DeSO code when the delivered geography does not list it (suites expect NULL)."""
 
 
 def _columns(conn: duckdb.DuckDBPyConnection, schema: str, table: str) -> dict[str, str]:
@@ -45,7 +51,10 @@ def schema_frame(conn: duckdb.DuckDBPyConnection, qualified: str) -> pl.DataFram
 
 
 def rows_frame(conn: duckdb.DuckDBPyConnection, qualified: str, month: date | None) -> pl.DataFrame:
-    """The table (one month of a monthly raw source), dates and times as ISO text."""
+    """The table (one month of a monthly raw source), dates and times as ISO text.
+
+    Marts get a row label; raw sources with DeSO codes get `unlisted_deso_code`.
+    """
     schema, table = qualified.split(".")
     columns = _columns(conn, schema, table)
     replaced = [
@@ -54,15 +63,17 @@ def rows_frame(conn: duckdb.DuckDBPyConnection, qualified: str, month: date | No
         if kind in ("DATE", "TIMESTAMP") and name != "month"
     ]
     select = f"select * replace ({', '.join(replaced)})" if replaced else "select *"
-    label = ""
+    extra = ""
     if schema == "marts" and all(c in columns for c in MART_LABEL_COLUMNS):
-        label = (
+        extra = (
             f", strftime(month, '%Y-%m') || ' ' || geo_level || ':' || geo_code || ' ' "
             f"|| indicator_code as {ROW_LABEL}"
         )
+    if schema == "raw" and "deso_code" in columns and table != "geography_deso":
+        extra += f", {UNLISTED_DESO_SQL} as {UNLISTED_DESO}"
     if schema == "raw" and table in MONTHLY_RAW and month is not None:
-        return conn.sql(f"{select}{label} from {qualified} where month = ?", params=[month]).pl()
-    return conn.sql(f"{select}{label} from {qualified}").pl()
+        return conn.sql(f"{select}{extra} from {qualified} where month = ?", params=[month]).pl()
+    return conn.sql(f"{select}{extra} from {qualified}").pl()
 
 
 def _count_indicators(conn: duckdb.DuckDBPyConnection) -> str:
@@ -225,7 +236,6 @@ def parameters(
         "offence_codes": sorted(lists["offence_code"]),
         "lpo_codes": sorted(lists["lpo"]),
         "area_codes": sorted(lists["area"]),
-        "deso_codes": sorted(lists.get("deso", ())),
         "month_regex": f"^{month:%Y-%m}-",
         "region_slugs": list(config.region_slugs),
         "max_rate_per_1000": config.max_rate_per_1000,

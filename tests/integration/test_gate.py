@@ -136,6 +136,29 @@ def test_a_broken_mart_never_reaches_the_published_files(
     assert fingerprints(workspace) == before
 
 
+def test_a_deso_code_missing_from_the_geography_fails_the_raw_suite_and_is_named(
+    workspace: DataPaths,
+) -> None:
+    conn = duckdb.connect(str(workspace.warehouse_db))
+    try:  # past the ingest contract, straight into raw
+        conn.execute(
+            "update raw.offences set deso_code = '0180C9999' where offence_id = (select "
+            f"min(offence_id) from raw.offences where month = date '{MONTH}-01' "
+            "and deso_code like '0180%')"
+        )
+    finally:
+        conn.close()
+
+    checks = gx_checks(workspace)
+    published, message = publish_only(workspace)
+
+    assert checks["raw/offences:gx_suite"] is False
+    assert checks["marts/fct_indicator_month:gx_suite"] is True
+    assert not published
+    assert "expect_column_values_to_be_null(rows.unlisted_deso_code)" in message
+    assert "1 of" in message and "0180C9999" in message
+
+
 def test_a_run_of_only_the_publish_step_cannot_skip_the_checks(workspace: DataPaths) -> None:
     before = fingerprints(workspace)
     get_instance(workspace).report_runless_asset_event(
@@ -194,18 +217,22 @@ def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: 
     assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 2  # lpo and county
 
 
-def test_an_offence_id_seen_in_an_earlier_month_fails_the_windowed_uniqueness_test(
-    workspace: DataPaths,
+@pytest.mark.parametrize(
+    "copied_from",
+    [pytest.param("2024-05", id="id of an earlier month"), pytest.param(MONTH, id="id twice")],
+)
+def test_a_repeated_offence_id_fails_the_windowed_uniqueness_test(
+    workspace: DataPaths, copied_from: str
 ) -> None:
-    """`unique_in_history` on a monthly run looks the month's ids up in the whole history."""
+    """`unique_in_history` on a monthly run: the month's ids among themselves and in history."""
     offences = dg.AssetKey(["staging", "stg_offences__offences"])
     key = dbt_check_key(offences, "unique_in_history_stg_offences__offences_offence_id")
     assert evaluate_alone(workspace, key).passed is True
     conn = duckdb.connect(str(workspace.warehouse_db))
-    try:  # an id of 2024-05 delivered again in the run's month (past the ingest contract)
+    try:  # an offence delivered again in the run's month (past the ingest contract)
         conn.execute(
             f"insert into raw.offences select * replace (date '{MONTH}-01' as month) "
-            "from raw.offences where month = date '2024-05-01' order by offence_id limit 1"
+            f"from raw.offences where month = date '{copied_from}-01' order by offence_id limit 1"
         )
     finally:
         conn.close()

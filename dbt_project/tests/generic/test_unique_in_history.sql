@@ -2,11 +2,11 @@
     The column is unique over the whole table (e.g. an offence id over every month).
 
     On a windowed run (vars start_month / end_month, macros/month_window.sql) only the values
-    of the window's months are looked up in the whole table: every duplicate that involves a
-    month the run (re)built is found, at the cost of a join instead of a grouping of the whole
-    history. Pairs among earlier months were found by the runs that built those months (raw
-    rows of a month change only through a run whose window covers it). Without a window every
-    value is checked. Returns one row per duplicated value.
+    of the window's months are checked: grouped among themselves, and looked up among the
+    other months' values. Every duplicate that involves a month the run (re)built is found
+    without grouping the whole history; pairs among earlier months were found by the runs
+    that built those months (raw rows of a month change only through a run whose window
+    covers it). Without a window every value is checked. Returns one row per duplicated value.
 -#}
 {% test unique_in_history(model, column_name, month_column='month') %}
 
@@ -23,16 +23,34 @@
     {%- else %}
 
     with window_values as (
-        select distinct {{ column_name }} as checked_value
+        select {{ column_name }} as checked_value
         from {{ model }}
         where {{ window }} and {{ column_name }} is not null
+    ),
+
+    earlier_or_later as (
+        select {{ column_name }} as checked_value
+        from {{ model }}
+        where not ({{ window }}) and {{ column_name }} is not null
+    ),
+
+    twice_in_window as (
+        select checked_value, count(*) as n_rows
+        from window_values
+        group by checked_value
+        having count(*) > 1
+    ),
+
+    also_outside_window as (
+        select checked_value, count(*) + 1 as n_rows
+        from earlier_or_later
+        semi join window_values using (checked_value)
+        group by checked_value
     )
 
-    select history.{{ column_name }}, count(*) as n_rows
-    from {{ model }} as history
-    semi join window_values on history.{{ column_name }} = window_values.checked_value
-    group by history.{{ column_name }}
-    having count(*) > 1
+    select checked_value as {{ column_name }}, max(n_rows) as n_rows
+    from (select * from twice_in_window union all select * from also_outside_window)
+    group by checked_value
 
     {%- endif %}
 
