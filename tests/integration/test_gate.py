@@ -41,6 +41,16 @@ def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
     home.restore()
 
 
+def tamper(paths: DataPaths, *statements: str) -> None:
+    """Change the build database behind the pipeline's back (what the checks must catch)."""
+    conn = duckdb.connect(str(paths.warehouse_db))
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
 def run_selection(
     paths: DataPaths, name: str, selection: dg.AssetSelection
 ) -> tuple[bool, str, dict[str, bool]]:
@@ -118,11 +128,7 @@ def test_a_broken_mart_never_reaches_the_published_files(
     workspace: DataPaths, breakage: str, expected: list[str]
 ) -> None:
     before = fingerprints(workspace)
-    conn = duckdb.connect(str(workspace.warehouse_db))
-    try:
-        conn.execute(breakage)
-    finally:
-        conn.close()
+    tamper(workspace, breakage)
 
     checks = gx_checks(workspace)
     published, message = publish_only(workspace)
@@ -139,15 +145,13 @@ def test_a_broken_mart_never_reaches_the_published_files(
 def test_a_deso_code_missing_from_the_geography_fails_the_raw_suite_and_is_named(
     workspace: DataPaths,
 ) -> None:
-    conn = duckdb.connect(str(workspace.warehouse_db))
-    try:  # past the ingest contract, straight into raw
-        conn.execute(
-            "update raw.offences set deso_code = '0180C9999' where offence_id = (select "
-            f"min(offence_id) from raw.offences where month = date '{MONTH}-01' "
-            "and deso_code like '0180%')"
-        )
-    finally:
-        conn.close()
+    # past the ingest contract, straight into raw
+    tamper(
+        workspace,
+        "update raw.offences set deso_code = '0180C9999' where offence_id = (select "
+        f"min(offence_id) from raw.offences where month = date '{MONTH}-01' "
+        "and deso_code like '0180%')",
+    )
 
     checks = gx_checks(workspace)
     published, message = publish_only(workspace)
@@ -201,15 +205,12 @@ def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: 
         for k in lagesbild_dbt.check_keys
         if k.asset_key == hierarchy and k.name.startswith("columns_not_null")
     ]
-    conn = duckdb.connect(str(workspace.warehouse_db))
-    try:
-        conn.execute(
-            "update intermediate.int_geography__deso_hierarchy set lpo_code = null, "
-            "county_code = null where deso_code in (select deso_code from "
-            "intermediate.int_geography__deso_hierarchy order by deso_code limit 3)"
-        )
-    finally:
-        conn.close()
+    tamper(
+        workspace,
+        "update intermediate.int_geography__deso_hierarchy set lpo_code = null, "
+        "county_code = null where deso_code in (select deso_code from "
+        "intermediate.int_geography__deso_hierarchy order by deso_code limit 3)",
+    )
 
     evaluation = evaluate_alone(workspace, dbt_check_key(hierarchy, name))
 
@@ -228,14 +229,12 @@ def test_a_repeated_offence_id_fails_the_windowed_uniqueness_test(
     offences = dg.AssetKey(["staging", "stg_offences__offences"])
     key = dbt_check_key(offences, "unique_in_history_stg_offences__offences_offence_id")
     assert evaluate_alone(workspace, key).passed is True
-    conn = duckdb.connect(str(workspace.warehouse_db))
-    try:  # an offence delivered again in the run's month (past the ingest contract)
-        conn.execute(
-            f"insert into raw.offences select * replace (date '{MONTH}-01' as month) "
-            f"from raw.offences where month = date '{copied_from}-01' order by offence_id limit 1"
-        )
-    finally:
-        conn.close()
+    # an offence delivered again in the run's month (past the ingest contract)
+    tamper(
+        workspace,
+        f"insert into raw.offences select * replace (date '{MONTH}-01' as month) "
+        f"from raw.offences where month = date '{copied_from}-01' order by offence_id limit 1",
+    )
 
     evaluation = evaluate_alone(workspace, key)
 
