@@ -78,6 +78,9 @@ WINDOW_ENVIRONMENT = {
 }
 """The environment variables macros/month_window.sql reads where the dbt vars are absent."""
 PARSE_STATE = "partial_parse.msgpack"
+BUILD_ARGS = ["build", "--exclude-resource-type", "unit_test"]
+"""dbt's unit tests test the SQL, not the month's data: they run in the test suite
+(tests/integration/test_marts.py), not in every production build, as dbt recommends."""
 
 
 def set_window_environment(dbt_vars: Mapping[str, str]) -> None:
@@ -172,6 +175,6 @@ def lagesbild_dbt(
     target = run_target_path(paths, context.run_id)
     restore_parse_state(paths, target)
     try:
-        yield from dbt.cli(["build"], context=context, target_path=target).stream()
+        yield from dbt.cli(BUILD_ARGS, context=context, target_path=target).stream()
     finally:
         keep_parse_state(paths, target)

@@ -218,6 +218,25 @@ def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: 
     assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 2  # lpo and county
 
 
+def test_one_non_negative_test_per_model_fails_on_the_column_below_zero(
+    workspace: DataPaths,
+) -> None:
+    resources = dg.AssetKey(["marts", "mart_resources"])
+    (name,) = [
+        k.name
+        for k in lagesbild_dbt.check_keys
+        if k.asset_key == resources and k.name.startswith("columns_non_negative")
+    ]
+    tamper(
+        workspace, "update marts.mart_resources set patrol_hours = -2.5 where geo_level = 'area'"
+    )
+
+    evaluation = evaluate_alone(workspace, dbt_check_key(resources, name))
+
+    assert evaluation.passed is False
+    assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 1  # patrol_hours only
+
+
 @pytest.mark.parametrize(
     "copied_from",
     [pytest.param("2024-05", id="id of an earlier month"), pytest.param(MONTH, id="id twice")],

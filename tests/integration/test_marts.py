@@ -7,10 +7,17 @@ different order).
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import duckdb
 import polars as pl
 import pytest
 
+from assets.warehouse.dbt_assets import BUILD_ARGS, WAREHOUSE_ENV
+from pipelines.resources import LagesbildDbtCli
+from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from tests.conftest import PipelineRun
 from tests.integration import marts_recompute as recompute
 
@@ -259,3 +266,33 @@ def test_mart_resources_measures_the_goal_of_one_omradespolis_per_5000(
     assert (defined["meets_goal"] == (defined["omradespoliser_per_5000"] >= 1)).all()
     lpo = defined.filter((pl.col("geo_level") == "lpo") & (pl.col("omradespolis_fte") > 0))
     assert 0 < lpo["meets_goal"].mean() < 1  # some LPOs with areas below the goal, some above
+
+
+def test_dbts_unit_tests_pass_against_the_built_warehouse(
+    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The dbt unit tests (given rows → expected rows), left out of production builds."""
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(pipeline_run.paths.warehouse_db, warehouse)
+    monkeypatch.setenv(WAREHOUSE_ENV, str(warehouse))
+    dbt = LagesbildDbtCli(
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=DBT_EXECUTABLE,
+    )
+
+    invocation = dbt.cli(
+        ["test", "--select", "test_type:unit"],
+        target_path=tmp_path / "target",
+        raise_on_error=False,
+    ).wait()
+
+    results = json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    assert invocation.is_successful()
+    assert {r["unique_id"].split(".")[2] for r in results} == {
+        "int_population__deso_month",
+        "mart_effect_goals",
+        "fct_indicator_month",
+    }
+    assert all(r["status"] == "pass" for r in results)
+    assert "--exclude-resource-type" in BUILD_ARGS and "unit_test" in BUILD_ARGS
