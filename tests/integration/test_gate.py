@@ -176,8 +176,13 @@ def test_a_run_of_only_the_publish_step_cannot_skip_the_checks(workspace: DataPa
     assert fingerprints(workspace) == before
 
 
-def dbt_check_key(asset: dg.AssetKey, test_name: str) -> dg.AssetCheckKey:
-    (key,) = [k for k in lagesbild_dbt.check_keys if k.asset_key == asset and k.name == test_name]
+def dbt_check_key(asset: dg.AssetKey, name_start: str) -> dg.AssetCheckKey:
+    """The one dbt test on `asset` whose name starts with `name_start`."""
+    (key,) = [
+        k
+        for k in lagesbild_dbt.check_keys
+        if k.asset_key == asset and k.name.startswith(name_start)
+    ]
     return key
 
 
@@ -200,11 +205,6 @@ def evaluate_alone(paths: DataPaths, key: dg.AssetCheckKey) -> dg.AssetCheckEval
 def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: DataPaths) -> None:
     """`columns_not_null` (dbt_project/tests/generic): one failing row per column with NULLs."""
     hierarchy = dg.AssetKey(["intermediate", "int_geography__deso_hierarchy"])
-    (name,) = [
-        k.name
-        for k in lagesbild_dbt.check_keys
-        if k.asset_key == hierarchy and k.name.startswith("columns_not_null")
-    ]
     tamper(
         workspace,
         "update intermediate.int_geography__deso_hierarchy set lpo_code = null, "
@@ -212,7 +212,7 @@ def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: 
         "intermediate.int_geography__deso_hierarchy order by deso_code limit 3)",
     )
 
-    evaluation = evaluate_alone(workspace, dbt_check_key(hierarchy, name))
+    evaluation = evaluate_alone(workspace, dbt_check_key(hierarchy, "columns_not_null"))
 
     assert evaluation.passed is False
     assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 2  # lpo and county
@@ -222,16 +222,11 @@ def test_one_non_negative_test_per_model_fails_on_the_column_below_zero(
     workspace: DataPaths,
 ) -> None:
     resources = dg.AssetKey(["marts", "mart_resources"])
-    (name,) = [
-        k.name
-        for k in lagesbild_dbt.check_keys
-        if k.asset_key == resources and k.name.startswith("columns_non_negative")
-    ]
     tamper(
         workspace, "update marts.mart_resources set patrol_hours = -2.5 where geo_level = 'area'"
     )
 
-    evaluation = evaluate_alone(workspace, dbt_check_key(resources, name))
+    evaluation = evaluate_alone(workspace, dbt_check_key(resources, "columns_non_negative"))
 
     assert evaluation.passed is False
     assert evaluation.metadata["dagster_dbt/failed_row_count"].value == 1  # patrol_hours only
