@@ -25,7 +25,7 @@ MART_LABEL_COLUMNS = ("month", "geo_level", "geo_code", "indicator_code")
 UNLISTED_DESO = "unlisted_deso_code"
 UNLISTED_DESO_SQL = (
     "case when deso_code is not null and deso_code not in "
-    "(select deso_code from raw.geography_deso) then deso_code end"
+    "(select deso_code from raw.geography_deso where deso_code is not null) then deso_code end"
 )
 """The row's DeSO code when the delivered geography does not list it (suites expect NULL)."""
 
