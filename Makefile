@@ -16,7 +16,7 @@ $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
-	cd dbt_project && LAGESBILD_WAREHOUSE_PATH=/tmp/lagesbild-parse.duckdb ../$(BIN)/dbt parse --quiet --profiles-dir .
+	LAGESBILD_WAREHOUSE_PATH=/tmp/lagesbild-parse.duckdb $(BIN)/dagster-dbt project prepare-and-package --file assets/warehouse/project.py
 	touch $(INSTALLED)
 
 install: $(INSTALLED) ## create .venv and install Lägesbild with its dev tools
@@ -27,14 +27,13 @@ run: $(INSTALLED) ## install, generate the default data if absent, run and publi
 browser: ## install Debian's chromium for the report test when it is missing (needs root)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-test: $(INSTALLED) browser ## install, lint and run the whole test suite
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: $(INSTALLED) browser lint ## install, lint (ruff, import layers) and run the whole test suite
 	$(BIN)/python -m pytest
 
-lint: $(INSTALLED) ## ruff check and format check
+lint: $(INSTALLED) ## ruff check, format check and the import layers (lint-imports)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(INSTALLED) ## format the code
 	$(BIN)/ruff format .
@@ -47,7 +46,7 @@ ui: $(INSTALLED) ## start the Dagster UI on 127.0.0.1:3000
 	LAGESBILD_DATA_DIR=$(DATA_DIR) $(BIN)/lagesbild ui
 
 seeds: $(INSTALLED) ## rebuild the reference seeds from ../shared/reference
-	$(BIN)/python -m pipelines.reference.build_seeds
+	$(BIN)/python -m lagesbild.reference.build_seeds
 
 clean: ## remove dbt artefacts (not the data directory)
 	rm -rf dbt_project/target dbt_project/logs

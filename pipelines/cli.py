@@ -11,7 +11,8 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from pipelines.settings import (
+from lagesbild.review.tertials import parse_label
+from lagesbild.settings import (
     DATA_DIR_ENV,
     PROJECT_ROOT,
     REGION_SLUGS,
@@ -38,7 +39,7 @@ def _fail(message: str, code: int = 1) -> int:
 
 
 def cmd_generate(args: argparse.Namespace, paths: DataPaths) -> int:
-    from pipelines.generator import generate
+    from lagesbild.generator import generate
 
     started = time.perf_counter()
     summary = generate(paths.root, scale=args.scale, start=args.start, end=args.end, seed=args.seed)
@@ -75,7 +76,7 @@ def _run(paths: DataPaths, start: str, end: str | None) -> int:
 
 def _months_outside_partitions(*months: str) -> str | None:
     """An error message when a month is before the first or after the last complete month."""
-    from pipelines.partitions import FIRST_MONTH, last_complete_month
+    from lagesbild.months import FIRST_MONTH, last_complete_month
 
     last = last_complete_month()
     for month in months:
@@ -114,7 +115,7 @@ def _usage_hint(paths: DataPaths) -> str:
 
 
 def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
-    from pipelines.generator import generate
+    from lagesbild.generator import generate
     from pipelines.runner import landing_months
 
     if not landing_months(paths):
@@ -154,16 +155,47 @@ def cmd_query(args: argparse.Namespace, paths: DataPaths) -> int:
     return 0
 
 
-def cmd_tertial(args: argparse.Namespace, paths: DataPaths) -> int:
-    from pipelines.review.command import run_tertial
+def run_tertial(label: str, paths: DataPaths) -> int:
+    """Exit status 0 with the report paths on stdout; 1 with the reason on stderr."""
+    from lagesbild.review.run import NothingPublished, check_complete, report_dir
 
+    started = time.perf_counter()
+    try:
+        completeness = check_complete(paths, label)
+    except NothingPublished as error:
+        return _fail(str(error))
+    if not completeness.is_complete:
+        return _fail(completeness.message)
+    from pipelines.definitions import build_definitions
+    from pipelines.instance import get_instance
+    from pipelines.runner import run_tertial_review
+
+    print(f"Tertial review {label} (data directory {paths.root}) …", flush=True)
+    outcome = run_tertial_review(build_definitions(paths), get_instance(paths), label)
+    elapsed = time.perf_counter() - started
+    if not outcome.success:
+        for message in outcome.failures or ["the review run failed (see the Dagster UI)"]:
+            print(message, file=sys.stderr)
+        return _fail(f"tertial review {label} failed after {elapsed:.1f} s")
+    folder = report_dir(paths, label)
+    print(f"Tertial review {label} done in {elapsed:.1f} s (run {outcome.run_id}).")
+    print(f"Reports in {folder}:")
+    for path in sorted(folder.glob("*.html")):
+        print(f"  {path.name}")
+    print("Tables: review.fct_tertial_review and companions, republished to the warehouse.")
+    return 0
+
+
+def cmd_tertial(args: argparse.Namespace, paths: DataPaths) -> int:
     return run_tertial(args.tertial, paths)
 
 
 def tertial_argument(value: str) -> str:
-    from pipelines.review.command import tertial_argument as parse
-
-    return parse(value)
+    try:
+        parse_label(value)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from error
+    return value
 
 
 def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:

@@ -1,4 +1,8 @@
-"""The Dagster code location: every stage's assets, the jobs and schedules, and resources."""
+"""The Dagster code location: every stage's assets and checks, the jobs, schedules and sensors.
+
+Policy (owners, groups, kinds, pools, check names) is declared once in `assets/policy.py` and
+applied where each stage defines its assets; this module only assembles.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,14 @@ import dagster as dg
 from assets.ingest.assets import ingest_assets
 from assets.publish.assets import lagesbild_warehouse
 from assets.quality.checks import quality_checks
+from assets.resources import build_resources
 from assets.review.assets import review_assets
-from assets.review.jobs import tertial_review_job
-from assets.review.schedules import tertial_review_schedule
 from assets.warehouse.dbt_assets import lagesbild_dbt
-from pipelines.jobs import build_publish_job, ingest_job, monthly_job
-from pipelines.resources import build_resources
+from lagesbild.settings import DataPaths
+from pipelines.jobs import build_publish_job, ingest_job, monthly_job, tertial_review_job
 from pipelines.scb_fetch import scb_population_fetch
-from pipelines.schedules import monthly_schedule
+from pipelines.schedules import monthly_schedule, tertial_review_schedule
 from pipelines.sensors import landing_zone_sensor
-from pipelines.settings import DataPaths
 
 
 def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:

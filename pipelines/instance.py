@@ -6,7 +6,7 @@ import os
 
 import dagster as dg
 
-from pipelines.settings import DataPaths
+from lagesbild.settings import DataPaths
 
 # A single-run backfill of N months would otherwise log one "materialization planned" event per
 # asset *and month* (Dagster does so even for the unpartitioned dbt assets of a partitioned run):

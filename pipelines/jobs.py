@@ -1,4 +1,4 @@
-"""Jobs: the monthly run, and the two halves a long backfill is split into.
+"""Jobs: the monthly run, the two halves a long backfill is split into, and the tertial review.
 
 `lagesbild_monthly` runs everything for one month (what the schedule, the sensor and the UI
 launch). A backfill over many months runs as two single runs: `lagesbild_ingest` over the
@@ -6,23 +6,24 @@ partition range, then `lagesbild_build_publish` as of the range's last month wit
 widened to the whole range (tag `lagesbild/window_start`). Same assets, same checks, same gate;
 the split only avoids Dagster recording every dbt model and dbt test once per month of the range
 (≈32,000 check rows for 94 months), which cost more than the ingest itself.
+`lagesbild_tertial_review` reviews one complete tertial. Every job runs in-process: one writer
+of the DuckDB build database at a time.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from assets.ingest.assets import ingest_assets
-from pipelines.partitions import monthly_partitions
-from pipelines.policy import GROUP_INGEST
+from assets.ingest.assets import INGEST_KEYS
+from assets.partitions import monthly_partitions, tertial_partitions
+from assets.policy import INGEST, NO_RETRIES, REVIEW
 
 MONTHLY_JOB_NAME = "lagesbild_monthly"
 INGEST_JOB_NAME = "lagesbild_ingest"
 BUILD_PUBLISH_JOB_NAME = "lagesbild_build_publish"
+TERTIAL_JOB_NAME = "lagesbild_tertial_review"
 
-_INGEST = dg.AssetSelection.groups(GROUP_INGEST)
-INGEST_KEYS = [asset.key for asset in ingest_assets]
-_EVERYTHING_MONTHLY = dg.AssetSelection.all() - dg.AssetSelection.groups("review")
+_EVERYTHING_MONTHLY = dg.AssetSelection.all() - REVIEW.selection
 
 monthly_job = dg.define_asset_job(
     name=MONTHLY_JOB_NAME,
@@ -35,12 +36,12 @@ monthly_job = dg.define_asset_job(
         "month or, as a single run, for a range of months (backfill). In-process: one writer "
         "of the DuckDB build database at a time."
     ),
-    tags={"dagster/max_retries": 0},
+    tags=NO_RETRIES,
 )
 
 ingest_job = dg.define_asset_job(
     name=INGEST_JOB_NAME,
-    selection=_INGEST.without_checks(),
+    selection=INGEST.selection.without_checks(),
     partitions_def=monthly_partitions,
     executor_def=dg.in_process_executor,
     description=(
@@ -48,12 +49,13 @@ ingest_job = dg.define_asset_job(
         "range of months into `raw` (one single run over the range). Their quality checks run "
         f"in `{BUILD_PUBLISH_JOB_NAME}`, before publication."
     ),
-    tags={"dagster/max_retries": 0},
+    tags=NO_RETRIES,
 )
 
 build_publish_job = dg.define_asset_job(
     name=BUILD_PUBLISH_JOB_NAME,
-    selection=(_EVERYTHING_MONTHLY - _INGEST) | dg.AssetSelection.checks_for_assets(*INGEST_KEYS),
+    selection=(_EVERYTHING_MONTHLY - INGEST.selection)
+    | dg.AssetSelection.checks_for_assets(*INGEST_KEYS),
     partitions_def=monthly_partitions,
     executor_def=dg.in_process_executor,
     description=(
@@ -61,5 +63,17 @@ build_publish_job = dg.define_asset_job(
         "tag `lagesbild/window_start` to the run's month), the GX suites and publication as of "
         "the run's month."
     ),
-    tags={"dagster/max_retries": 0},
+    tags=NO_RETRIES,
+)
+
+tertial_review_job = dg.define_asset_job(
+    name=TERTIAL_JOB_NAME,
+    selection=REVIEW.selection,
+    partitions_def=tertial_partitions,
+    executor_def=dg.in_process_executor,
+    description=(
+        "Tertial review for one complete tertial: statistics tables, findings, area index, "
+        "republication and the national and regional HTML reports."
+    ),
+    tags=NO_RETRIES,
 )

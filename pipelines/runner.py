@@ -1,4 +1,4 @@
-"""Running the monthly job from Python (the CLI and the tests): one month or a range."""
+"""Running the jobs from Python (the CLI and the tests): one month, a range, or a tertial review."""
 
 from __future__ import annotations
 
@@ -6,9 +6,15 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from pipelines.jobs import BUILD_PUBLISH_JOB_NAME, INGEST_JOB_NAME, MONTHLY_JOB_NAME
-from pipelines.partitions import RANGE_END_TAG, RANGE_START_TAG, WINDOW_START_TAG
-from pipelines.settings import DataPaths
+from assets.partitions import RANGE_END_TAG, RANGE_START_TAG, WINDOW_START_TAG
+from lagesbild.review.tertials import label_to_partition_key
+from lagesbild.settings import DataPaths
+from pipelines.jobs import (
+    BUILD_PUBLISH_JOB_NAME,
+    INGEST_JOB_NAME,
+    MONTHLY_JOB_NAME,
+    TERTIAL_JOB_NAME,
+)
 
 
 @dataclass(frozen=True)
@@ -68,6 +74,16 @@ def run_months(
         raise_on_error=False,
     )
     return RunOutcome(build.success, build.run_id, failure_messages(build), ingest.run_id)
+
+
+def run_tertial_review(
+    defs: dg.Definitions, instance: dg.DagsterInstance, label: str
+) -> RunOutcome:
+    """Materialize the tertial review partition of `label` (`YYYY-Tn`)."""
+    result = defs.resolve_job_def(TERTIAL_JOB_NAME).execute_in_process(
+        instance=instance, partition_key=label_to_partition_key(label), raise_on_error=False
+    )
+    return RunOutcome(result.success, result.run_id, failure_messages(result))
 
 
 def landing_months(paths: DataPaths, source: str = "offences") -> list[str]:

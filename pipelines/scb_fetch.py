@@ -2,9 +2,9 @@
 
 import dagster as dg
 
-from pipelines.jsonstat import JsonStatError
-from pipelines.resources import LagesbildSettings
-from pipelines.scb import ScbPopulationClient, ScbUnavailable
+from assets.resources import LagesbildSettings, ScbPopulationResource
+from lagesbild.ingest.jsonstat import JsonStatError
+from lagesbild.ingest.scb import ScbUnavailable
 
 
 class FetchPopulationConfig(dg.Config):
@@ -18,11 +18,11 @@ class FetchPopulationConfig(dg.Config):
 def fetch_population_from_scb(
     context: dg.OpExecutionContext,
     config: FetchPopulationConfig,
-    scb: ScbPopulationClient,
+    scb: ScbPopulationResource,
     settings: LagesbildSettings,
 ) -> None:
     try:
-        path, rows = scb.save_year(config.year, settings.paths.landing_source("population"))
+        path, rows = scb.client.save_year(config.year, settings.paths.landing_source("population"))
     except ScbUnavailable as error:
         raise dg.RetryRequested(max_retries=3, seconds_to_wait=30) from error
     except (JsonStatError, ValueError) as error:

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from assets.ingest.landing import find_delivery
+from assets.partitions import monthly_partitions
+from assets.resources import LagesbildSettings
+from lagesbild.ingest.landing import find_delivery
+from lagesbild.settings import MONTHLY_SOURCES, DataPaths
 from pipelines.jobs import monthly_job
-from pipelines.partitions import monthly_partitions
-from pipelines.resources import LagesbildSettings
-from pipelines.settings import MONTHLY_SOURCES, DataPaths
 
 OFFENCES_KEY = dg.AssetKey(["raw", "offences"])
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import DataPaths
+from lagesbild.settings import DataPaths
 
 SMALL_START = "2023-01"
 SMALL_END = "2024-06"
@@ -29,7 +29,7 @@ class PipelineRun:
 @pytest.fixture(scope="session")
 def small_landing(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
     """The small synthetic default data set, generated once per test session."""
-    from pipelines.generator import generate
+    from lagesbild.generator import generate
 
     root = tmp_path_factory.mktemp("lagesbild-small")
     generate(root, scale="small", start=SMALL_START, end=SMALL_END, seed=SMALL_SEED)

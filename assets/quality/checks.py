@@ -3,7 +3,7 @@
 `gx_suite` runs every expectation of the dataset's suite except the plausibility ones:
 schema, completeness, ranges, codes and reconciliation — what protects published figures.
 Every `gx_suite` is *required*: the publish step refuses unless it passed on the current
-materialization (`assets/quality/gate.py`). All suites run in one step after dbt (one GX
+materialization (`assets/publish/gate.py`). All suites run in one step after dbt (one GX
 context, one read of the code lists). Dagster's own `blocking` flag is set on the suites of
 marts that no dbt model builds on: a blocking check on a mart that other dbt models read
 (or on a raw source dbt reads) would make Dagster split the dbt step into several `dbt build`
@@ -16,7 +16,6 @@ publication's Data Docs site.
 """
 
 import json
-import traceback
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -25,25 +24,26 @@ import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
-from assets.quality.config import EXPECTATIONS_DIR, SUITE_CHECK, QualityConfig
-from assets.quality.datasets import frame_for, parameters
-from assets.quality.gx_runner import ExpectationOutcome, load_suite, suite_batches, validate
-from assets.warehouse.dbt_assets import dbt_project, lagesbild_dbt
-from pipelines.partitions import PARTITION_TAG, RANGE_END_TAG, month_start
-from pipelines.policy import BUILD_POOL
-from pipelines.resources import LagesbildSettings
+from assets.partitions import PARTITION_TAG, RANGE_END_TAG
+from assets.policy import BUILD_POOL, PLAUSIBILITY_CHECK, SUITE_CHECK
+from assets.resources import LagesbildSettings
+from assets.warehouse.dbt_assets import lagesbild_dbt
+from assets.warehouse.project import dbt_project
+from lagesbild.months import month_start
+from lagesbild.quality.config import QualityConfig
+from lagesbild.quality.gx_runner import ExpectationOutcome, load_suite, suite_batches
+from lagesbild.quality.suites import (
+    PLAUSIBILITY_BATCH,
+    available_suites,
+    latest_delivered_month,
+    run_suite,
+)
 
-PLAUSIBILITY_CHECK = "gx_plausibility"
-PLAUSIBILITY_BATCH = "plausibility"
 FCT_KEY = dg.AssetKey(["marts", "fct_indicator_month"])
 
 
 def suite_key(suite_name: str) -> dg.AssetKey:
     return dg.AssetKey(suite_name.split("."))
-
-
-def available_suites(prefix: str) -> list[str]:
-    return sorted(path.stem for path in EXPECTATIONS_DIR.glob(f"{prefix}.*.json"))
 
 
 RAW_SUITES = available_suites("raw")
@@ -107,41 +107,10 @@ def checked_month(context: dg.AssetCheckExecutionContext, conn: duckdb.DuckDBPyC
     key = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
     if key:
         return month_start(key)
-    latest = conn.execute("select max(month) from raw.deliveries").fetchall()[0][0]
+    latest = latest_delivered_month(conn)
     if latest is None:
         raise dg.Failure("no monthly delivery in raw.deliveries: nothing to check")
     return latest
-
-
-def run_suite(
-    conn: duckdb.DuckDBPyConnection,
-    suite_name: str,
-    month: date,
-    config: QualityConfig,
-    results_dir: Path,
-    batches: list[str],
-) -> list[ExpectationOutcome]:
-    suite = load_suite(suite_name)
-    params = parameters(conn, month, config)
-    outcomes: list[ExpectationOutcome] = []
-    for batch in batches:
-        try:
-            frame = frame_for(conn, suite_name, batch, month, config)
-            outcomes.extend(validate(suite, batch, frame, params, results_dir))
-        except Exception as error:  # a frame that cannot be built fails the check, loudly
-            outcomes.append(
-                ExpectationOutcome(
-                    suite=suite_name,
-                    batch=batch,
-                    expectation="build_frame",
-                    column=None,
-                    description="the frame for this batch could be read",
-                    success=False,
-                    error=f"{type(error).__name__}: {error}",
-                    samples=[traceback.format_exc(limit=2)[-500:]],
-                )
-            )
-    return outcomes
 
 
 def check_result(

@@ -1,30 +1,58 @@
-"""The tertial review asset: statistics tables in the warehouse and HTML reports per region."""
+"""The tertial review: its tables in schema `review` and its HTML reports, one multi-asset."""
+
+from collections.abc import Iterator
 
 import dagster as dg
 import duckdb
 from dagster_duckdb import DuckDBResource
 
+from assets.partitions import tertial_partitions
+from assets.policy import REVIEW
 from assets.publish.assets import PUBLISHED_WAREHOUSE_KEY
-from assets.publish.publisher import PublicationError, publish
-from assets.quality.gate import verify_required_checks
-from pipelines.policy import BUILD_POOL
-from pipelines.resources import LagesbildSettings
-from pipelines.review.run import (
+from assets.publish.gate import publish_through_gate
+from assets.resources import LagesbildSettings
+from lagesbild.review.run import (
+    REVIEW_SCHEMA,
+    REVIEW_TABLES,
     NothingPublished,
     TertialNotComplete,
     run_review,
     summary_markdown,
 )
-from pipelines.review.tertials import partition_key_to_label, tertial_months, tertial_partitions
+from lagesbild.review.tertials import partition_key_to_label, tertial_months
 
-ANALYSIS_TEAM = "team:analysis"
-"""The analysts who write the tertial reviews and the yearly follow-up."""
-GROUP_REVIEW = "review"
-TERTIAL_REVIEW_KEY = dg.AssetKey(["review", "tertial_review"])
+TERTIAL_REPORTS_KEY = dg.AssetKey(["review", "tertial_reports"])
+OPTIONAL_TABLES = {"fct_tertial_goal_progress"}  # only when marts.mart_effect_goals is published
+_UPSTREAM = [
+    dg.AssetDep(PUBLISHED_WAREHOUSE_KEY, partition_mapping=dg.TimeWindowPartitionMapping())
+]
+
+TABLE_SPECS = [
+    dg.AssetSpec(
+        key=dg.AssetKey([REVIEW_SCHEMA, table]),
+        description=f"`{REVIEW_SCHEMA}.{table}`: {text} One set of rows per reviewed tertial, "
+        "written to the build database and published with the marts.",
+        deps=_UPSTREAM,
+        skippable=table in OPTIONAL_TABLES,
+        **REVIEW.spec_kwargs(),
+    )
+    for table, text in REVIEW_TABLES.items()
+]
+REPORTS_SPEC = dg.AssetSpec(
+    key=TERTIAL_REPORTS_KEY,
+    description=(
+        "Self-contained HTML reports of the tertial review, one national and one per region, "
+        "at <data>/reports/tertial/<YYYY>-T<n>/: findings, indicator tables, control charts, "
+        "areas, effect goals, classification history and the objective area index."
+    ),
+    deps=[dg.AssetDep(spec.key) for spec in TABLE_SPECS],
+    **REVIEW.spec_kwargs(),
+)
 
 
-@dg.asset(
-    key=TERTIAL_REVIEW_KEY,
+@dg.multi_asset(
+    name="tertial_review",
+    specs=[*TABLE_SPECS, REPORTS_SPEC],
     description=(
         "Tertial review (T1 Jan–Apr, T2 May–Aug, T3 Sep–Dec) from the PUBLISHED warehouse, only "
         "for a complete tertial (all four months published): per area, LPO, municipality, region "
@@ -32,19 +60,15 @@ TERTIAL_REVIEW_KEY = dg.AssetKey(["review", "tertial_review"])
         "tertial a year earlier with an exact 95 % interval, Benjamini–Hochberg significance, "
         "seasonal Poisson trend over three years, Laney u′ control-chart signals, EB-shrunk "
         "area ranks, effect-goal progress — plus written findings and the objective area index. "
-        "Writes marts.fct_tertial_review and companions to the build database, republishes, and "
-        "writes self-contained HTML reports to <data>/reports/tertial/<YYYY>-T<n>/."
+        f"Writes the `{REVIEW_SCHEMA}` tables to the build database, republishes through the "
+        "same gate as the monthly publication, and writes the HTML reports."
     ),
-    group_name=GROUP_REVIEW,
-    owners=[ANALYSIS_TEAM],
-    kinds={"python", "duckdb", "matplotlib"},
     partitions_def=tertial_partitions,
-    deps=[dg.AssetDep(PUBLISHED_WAREHOUSE_KEY, partition_mapping=dg.TimeWindowPartitionMapping())],
-    pool=BUILD_POOL,
+    pool=REVIEW.pool,
 )
 def tertial_review(
     context: dg.AssetExecutionContext, settings: LagesbildSettings, warehouse: DuckDBResource
-) -> dg.MaterializeResult:
+) -> Iterator[dg.MaterializeResult]:
     label = partition_key_to_label(context.partition_key)
     paths = settings.paths
     last_month = tertial_months(label)[-1].strftime("%Y-%m")
@@ -54,20 +78,24 @@ def tertial_review(
 
     def republish() -> None:
         # The build database may hold a later build that failed its checks (a refused month):
-        # republish only what the gate passes, exactly like the publish asset.
-        gate = verify_required_checks(context.instance)
-        if not gate.passed:
-            raise PublicationError(gate.message())
-        publish(paths, month=last_month, run_id=context.run_id, check_results=gate.results)
+        # republish only what the gate passes, exactly like the monthly publication.
+        publish_through_gate(context, paths, warehouse, last_month, draw_docs=False)
 
     try:
         outcome = run_review(paths, label, connect_build=connect_build, republish=republish)
     except (TertialNotComplete, NothingPublished) as error:
         raise dg.Failure(f"Tertial review {label} not run: {error}", allow_retries=False) from error
-    except PublicationError as error:
-        raise dg.Failure(f"Republication refused: {error}", allow_retries=False) from error
     context.log.info(f"Tertial review {label}: reports in {outcome.report_dir}")
-    return dg.MaterializeResult(
+    for spec in TABLE_SPECS:
+        qualified = spec.key.to_user_string().replace("/", ".")
+        if qualified not in outcome.row_counts:
+            continue
+        yield dg.MaterializeResult(
+            asset_key=spec.key,
+            metadata={"tertial": label, "dagster/row_count": outcome.row_counts[qualified]},
+        )
+    yield dg.MaterializeResult(
+        asset_key=TERTIAL_REPORTS_KEY,
         metadata={
             "summary": dg.MetadataValue.md(summary_markdown(outcome)),
             "report_dir": dg.MetadataValue.path(str(outcome.report_dir)),
@@ -76,10 +104,9 @@ def tertial_review(
             "tertial": label,
             "findings": outcome.tables.findings.height,
             "row_counts": dg.MetadataValue.json(outcome.row_counts),
-            "dagster/row_count": outcome.row_counts.get("marts.fct_tertial_review", 0),
             "seconds": dg.MetadataValue.json({k: round(v, 2) for k, v in outcome.timings.items()}),
             "synthetic_data": outcome.inputs.is_synthetic,
-        }
+        },
     )
 
 

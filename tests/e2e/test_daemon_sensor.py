@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from lagesbild.settings import MONTHLY_SOURCES, PROJECT_ROOT, DataPaths
 from pipelines.instance import prepare_dagster_home
-from pipelines.settings import MONTHLY_SOURCES, PROJECT_ROOT, DataPaths
 
 pytestmark = pytest.mark.e2e
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from assets.publish.publisher import publish
-from pipelines.settings import REGION_SLUGS, DataPaths
+from lagesbild.publish.publisher import publish
+from lagesbild.settings import REGION_SLUGS, DataPaths
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import copy_data_dir, verify_published_file
 

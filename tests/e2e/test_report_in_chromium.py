@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipelines.review.compute import build_review
-from pipelines.review.inputs import is_synthetic_data, load_inputs
-from pipelines.review.report import write_reports
+from lagesbild.review.compute import build_review
+from lagesbild.review.inputs import is_synthetic_data, load_inputs
+from lagesbild.review.report import write_reports
 
 pytestmark = pytest.mark.e2e
 WIDTH, HEIGHT = 1000, 9000

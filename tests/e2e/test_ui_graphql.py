@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pipelines.settings import PROJECT_ROOT
+from lagesbild.settings import PROJECT_ROOT
 from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import polars as pl
 
-from pipelines.settings import SEEDS_DIR, DataPaths
+from lagesbild.settings import SEEDS_DIR, DataPaths
 
 
 def read_seed(name: str) -> pl.DataFrame:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import REGION_SLUGS, DataPaths
+from lagesbild.settings import REGION_SLUGS, DataPaths
 
 
 def copy_data_dir(source: DataPaths, target: Path, *, with_instance: bool = False) -> DataPaths:

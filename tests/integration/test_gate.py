@@ -1,8 +1,8 @@
 """The quality gate: GX suites and dbt tests must pass before anything is published.
 
-A deliberately broken mart (one region's rows removed; a negative rate) is checked by the
-real GX asset checks, then a run that selects only the publish step is started: it must
-refuse, name the failing check, and leave every published file byte-for-byte unchanged.
+A deliberately broken mart (a negative rate; one region's rows removed) is checked by the
+real GX asset checks or dbt tests, then a run that selects only the publish step is started:
+it must refuse, name the failing check, and leave every published file byte-for-byte unchanged.
 A mart materialized without its checks is refused the same way.
 """
 
@@ -17,13 +17,13 @@ import duckdb
 import pytest
 
 from assets.publish.assets import PUBLISHED_WAREHOUSE_KEY
+from assets.publish.gate import required_check_keys
 from assets.quality.checks import gx_quality_checks
-from assets.quality.gate import required_check_keys
 from assets.warehouse.dbt_assets import lagesbild_dbt
+from lagesbild.settings import DataPaths
 from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import failure_messages
-from pipelines.settings import DataPaths
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import DagsterHome, copy_data_dir, fingerprints
 
@@ -111,12 +111,6 @@ FCT_SUITE = "marts/fct_indicator_month:gx_suite"
 OFFENCES_SUITE = "raw/offences:gx_suite"
 BROKEN_TABLES = [
     pytest.param(
-        "delete from marts.fct_indicator_month where geo_level = 'region' and geo_code = 'syd'",
-        FCT_SUITE,
-        [FCT_SUITE, "region:syd"],
-        id="one region's rows removed",
-    ),
-    pytest.param(
         "update marts.fct_indicator_month set rate_per_1000 = -0.25 "
         "where geo_level = 'nation' and indicator_code = 'offences_total' "
         f"and month = '{MONTH}-01'",
@@ -192,6 +186,31 @@ def evaluate_alone(paths: DataPaths, key: dg.AssetCheckKey) -> dg.AssetCheckEval
     (evaluation,) = result.get_asset_check_evaluations()
     assert evaluation.asset_check_key == key
     return evaluation
+
+
+def test_a_region_missing_from_the_mart_fails_the_dbt_identities_and_is_not_published(
+    workspace: DataPaths,
+) -> None:
+    """Grid completeness and regions = nation are dbt tests (their one home), not GX."""
+    before = fingerprints(workspace)
+    tamper(
+        workspace,
+        "delete from marts.fct_indicator_month where geo_level = 'region' and geo_code = 'syd'",
+    )
+    grid = evaluate_alone(
+        workspace, dbt_check_key(FCT, "assert_fct_indicator_month_grid_is_complete")
+    )
+    nation = evaluate_alone(
+        workspace, dbt_check_key(FCT, "national_equals_sum_of_regions_fct_indicator_month_num")
+    )
+
+    published, message = publish_only(workspace)
+
+    assert grid.passed is False and nation.passed is False
+    assert not published
+    assert "Publication refused" in message
+    assert "assert_fct_indicator_month_grid_is_complete FAILED" in message
+    assert fingerprints(workspace) == before
 
 
 def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: DataPaths) -> None:

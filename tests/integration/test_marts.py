@@ -15,9 +15,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from assets.resources import LagesbildDbtCli
 from assets.warehouse.dbt_assets import BUILD_ARGS, WAREHOUSE_ENV
-from pipelines.resources import LagesbildDbtCli
-from pipelines.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
+from lagesbild.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
 from tests.conftest import PipelineRun
 from tests.integration import marts_recompute as recompute
 

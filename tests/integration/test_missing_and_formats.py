@@ -11,11 +11,11 @@ import polars as pl
 import pytest
 
 from assets.ingest.assets import monthly_ingest_assets
+from assets.resources import build_resources
+from lagesbild.settings import DataPaths
 from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
-from pipelines.resources import build_resources
 from pipelines.runner import run_months
-from pipelines.settings import DataPaths
 from tests.conftest import PipelineRun, copy_landing
 
 pytestmark = pytest.mark.integration

@@ -18,8 +18,8 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from assets.publish.publisher import FAULT_ENV, publish
-from pipelines.settings import REGION_SLUGS, DataPaths
+from lagesbild.publish.publisher import FAULT_ENV, publish
+from lagesbild.settings import REGION_SLUGS, DataPaths
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import (
     copy_data_dir,
@@ -34,8 +34,8 @@ MONTH = "2024-06"
 CHILD = """
 import sys
 from pathlib import Path
-from assets.publish.publisher import publish
-from pipelines.settings import DataPaths
+from lagesbild.publish.publisher import publish
+from lagesbild.settings import DataPaths
 publish(DataPaths(Path(sys.argv[1])), month=sys.argv[2], run_id=sys.argv[3])
 """
 # (fault point, is the main file already replaced when it fires?)

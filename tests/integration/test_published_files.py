@@ -15,7 +15,7 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.settings import REGION_SLUGS
+from lagesbild.settings import REGION_SLUGS
 from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.integration

@@ -19,9 +19,9 @@ import duckdb
 import pytest
 
 from assets.ingest.assets import monthly_ingest_assets
-from pipelines.resources import build_resources
+from assets.resources import build_resources
+from lagesbild.settings import DataPaths
 from pipelines.runner import failure_messages
-from pipelines.settings import DataPaths
 from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.integration

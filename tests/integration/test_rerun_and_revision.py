@@ -7,10 +7,10 @@ from collections.abc import Iterator
 import duckdb
 import pytest
 
+from lagesbild.settings import DataPaths
 from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import RunOutcome, run_months
-from pipelines.settings import DataPaths
 from tests.conftest import copy_landing
 
 pytestmark = pytest.mark.integration

@@ -10,11 +10,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from pipelines.jsonstat import JsonStatError, population_rows
-from pipelines.resources import LagesbildSettings
-from pipelines.scb import ScbPopulationClient, ScbUnavailable
+from assets.resources import LagesbildSettings, ScbPopulationResource
+from lagesbild.ingest.jsonstat import JsonStatError, population_rows
+from lagesbild.ingest.scb import ScbPopulationClient, ScbUnavailable
+from lagesbild.settings import DataPaths
 from pipelines.scb_fetch import scb_population_fetch
-from pipelines.settings import DataPaths
 
 TABLE_PATH = "/OV0104/v1/doris/sv/ssd/START/BE/BE0101/BE0101Y/FolkmDesoAldKonN"
 
@@ -101,7 +101,7 @@ def test_the_fetch_job_writes_the_landing_file(population_2023: bytes, tmp_path:
         result = scb_population_fetch.execute_in_process(
             run_config={"ops": {"fetch_population_from_scb": {"config": {"year": 2023}}}},
             resources={
-                "scb": ScbPopulationClient(table_url=server.url, timeout_s=5),
+                "scb": ScbPopulationResource(table_url=server.url, timeout_s=5),
                 "settings": LagesbildSettings(data_dir=str(tmp_path)),
             },
         )
@@ -114,7 +114,7 @@ def test_the_fetch_job_does_not_retry_on_bad_data(tmp_path: Path) -> None:
         result = scb_population_fetch.execute_in_process(
             run_config={"ops": {"fetch_population_from_scb": {"config": {"year": 2023}}}},
             resources={
-                "scb": ScbPopulationClient(table_url=server.url, timeout_s=5),
+                "scb": ScbPopulationResource(table_url=server.url, timeout_s=5),
                 "settings": LagesbildSettings(data_dir=str(tmp_path)),
             },
             raise_on_error=False,

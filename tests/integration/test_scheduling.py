@@ -11,10 +11,10 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import pytest
 
+from assets.resources import LagesbildSettings
+from lagesbild.settings import MONTHLY_SOURCES, DataPaths
 from pipelines.definitions import defs
-from pipelines.resources import LagesbildSettings
 from pipelines.sensors import landing_zone_sensor, plan_runs
-from pipelines.settings import MONTHLY_SOURCES, DataPaths
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 

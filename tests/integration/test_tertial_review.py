@@ -12,11 +12,11 @@ import duckdb
 import polars as pl
 import pytest
 
-from pipelines.resources import LagesbildSettings
-from pipelines.review.command import run_tertial
-from pipelines.review.formatting import number, percent_change
-from pipelines.review.run import report_dir
-from pipelines.settings import REGION_SLUGS
+from assets.resources import LagesbildSettings
+from lagesbild.review.formatting import number, percent_change
+from lagesbild.review.run import report_dir
+from lagesbild.settings import REGION_SLUGS
+from pipelines.cli import run_tertial
 
 pytestmark = pytest.mark.integration
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -57,10 +57,10 @@ def test_the_review_writes_a_national_and_seven_regional_reports(reviewed) -> No
 def test_the_review_tables_are_published_with_the_contract_columns(reviewed) -> None:
     conn = duckdb.connect(str(reviewed.publish_db), read_only=True)
     try:
-        review = conn.sql("select * from marts.fct_tertial_review").pl()
-        findings = conn.sql("select * from marts.fct_tertial_findings").pl()
+        review = conn.sql("select * from review.fct_tertial_review").pl()
+        findings = conn.sql("select * from review.fct_tertial_findings").pl()
         tables = {r[0] for r in conn.execute(
-            "select table_name from information_schema.tables where table_schema = 'marts'"
+            "select table_name from information_schema.tables where table_schema = 'review'"
         ).fetchall()}  # fmt: skip
     finally:
         conn.close()
@@ -93,7 +93,7 @@ def test_the_materialization_shows_a_markdown_summary_and_the_report_path(review
     from pipelines.instance import get_instance
 
     instance = get_instance(reviewed)
-    event = instance.get_latest_materialization_event(dg.AssetKey(["review", "tertial_review"]))
+    event = instance.get_latest_materialization_event(dg.AssetKey(["review", "tertial_reports"]))
     metadata = event.asset_materialization.metadata
     assert "Tertialuppföljning 2024-T1" in metadata["summary"].value
     assert metadata["report_dir"].value.endswith("reports/tertial/2024-T1")
@@ -101,7 +101,7 @@ def test_the_materialization_shows_a_markdown_summary_and_the_report_path(review
 
 
 def test_the_schedule_runs_a_complete_tertial_and_skips_an_incomplete_one(pipeline_run) -> None:
-    from assets.review.schedules import tertial_review_schedule
+    from pipelines.schedules import tertial_review_schedule
 
     settings = LagesbildSettings(data_dir=str(pipeline_run.paths.root))
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 from scipy import stats
 
-from pipelines.review.area_index import (
+from lagesbild.review.area_index import (
     DEFAULT_WEIGHT,
     WEIGHTS,
     build_area_index,
@@ -17,7 +17,7 @@ from pipelines.review.area_index import (
     index_weights,
     spearman,
 )
-from pipelines.review.inputs import ReviewInputs
+from lagesbild.review.inputs import ReviewInputs
 
 MONTHS = [date(2023, m, 1) for m in range(1, 13)]
 INDICATORS = pl.DataFrame(

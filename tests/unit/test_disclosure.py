@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from assets.publish.disclosure import (
+from lagesbild.publish.disclosure import (
     PRIMARY,
     SECONDARY,
     hierarchy_groups,
@@ -12,7 +12,7 @@ from assets.publish.disclosure import (
     safe_cell,
     suppress,
 )
-from assets.publish.export import csv_safe
+from lagesbild.publish.export import csv_safe
 
 NATION = ("nation", "SE")
 REGIONS = [("region", slug) for slug in ("nord", "mitt", "syd")]

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from pipelines.generator import generate
+from lagesbild.generator import generate
 
 START, END = "2023-01", "2024-06"
 MONTHS = [f"{y}-{m:02d}" for y in (2023, 2024) for m in range(1, 13)][:18]

@@ -7,9 +7,9 @@ import re
 import numpy as np
 import polars as pl
 
-from pipelines.review.findings import FEW_EVENTS_CAVEAT, generate_findings
-from pipelines.review.formatting import number, percent_change
-from pipelines.review.statistics import benjamini_hochberg, rate_ratio_exact
+from lagesbild.review.findings import FEW_EVENTS_CAVEAT, generate_findings
+from lagesbild.review.formatting import number, percent_change
+from lagesbild.review.statistics import benjamini_hochberg, rate_ratio_exact
 
 INDICATORS = pl.DataFrame(
     {

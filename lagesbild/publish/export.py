@@ -1,0 +1,223 @@
+"""The public export: monthly indicators as Parquet and CSV with disclosure control.
+
+Count indicators: counts below the threshold are suppressed (primary) and, so that no
+suppressed count can be recovered by subtraction from published totals, further cells
+(secondary) — see `assets/publish/disclosure.py`. A suppressed cell has value and rate NULL,
+`suppressed = true`, `suppression` 'primary' or 'secondary' and flag `..`. Ratio
+indicators (clearance rate) are suppressed when their numerator or denominator is below
+the threshold; resource indicators (FTE, patrol hours, cameras) are not personal counts and
+are published as they are. No cumulative columns (year to date, rolling 12 months) are
+exported: their differences would give suppressed months back. CSV text cells are safe
+from spreadsheet formula injection.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from lagesbild.publish.disclosure import (
+    PRIMARY,
+    hierarchy_groups,
+    recoverable,
+    suppress,
+)
+
+EXPORT_BASENAME = "indicators_monthly"
+SUPPRESSED_FLAG = ".."
+
+EXPORT_SQL = """
+select f.month, f.geo_level, f.geo_code, g.name as geo_name, g.region,
+    f.indicator_code, i.name_sv as indicator_name_sv, i.name_en as indicator_name_en, i.unit,
+    {count_rule} as is_count, {ratio_rule} as is_ratio,
+    f.numerator, f.denominator, f.value, f.rate_per_1000, f.is_complete
+from marts.fct_indicator_month f
+inner join marts.dim_geography g using (geo_level, geo_code)
+inner join marts.dim_indicator i using (indicator_code)
+order by f.month, f.indicator_code, f.geo_level, f.geo_code
+"""
+
+
+class ExportError(RuntimeError):
+    """The export would disclose a small count; nothing is written."""
+
+
+def _indicator_columns(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    return {
+        row[0]
+        for row in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'marts' and table_name = 'dim_indicator'"
+        ).fetchall()
+    }
+
+
+def _count_rule(conn: duckdb.DuckDBPyConnection) -> str:
+    return "i.kind = 'count'" if "kind" in _indicator_columns(conn) else "i.unit = 'count'"
+
+
+def _ratio_rule(conn: duckdb.DuckDBPyConnection) -> str:
+    """Ratios of two counts (clearance rate) — resources (FTE, cameras) are not personal."""
+    if "kind" in _indicator_columns(conn):
+        return "coalesce(i.kind = 'ratio', false)"
+    return "i.unit = 'percent'"
+
+
+def count_indicator_codes(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    rule = _count_rule(conn)
+    rows = conn.execute(f"select indicator_code from marts.dim_indicator i where {rule}")
+    return {row[0] for row in rows.fetchall()}
+
+
+def area_parts_from(build_db: Path) -> dict[str, list[str]] | None:
+    """Composite area → parts from the build database's reference seeds (None if absent)."""
+    try:
+        conn = duckdb.connect(str(build_db), read_only=True)
+    except duckdb.Error:
+        return None
+    try:
+        rows = conn.execute("select area_code, part_area_code from reference.area_parts").fetchall()
+    except duckdb.Error:
+        return None
+    finally:
+        conn.close()
+    parts: dict[str, list[str]] = defaultdict(list)
+    for composite, part in rows:
+        parts[composite].append(part)
+    return dict(parts)
+
+
+def build_export_frame(
+    conn: duckdb.DuckDBPyConnection, area_parts: dict[str, list[str]] | None, threshold: int
+) -> pl.DataFrame:
+    """The export rows with suppression applied (`conn` sees the marts schema)."""
+    frame = conn.sql(
+        EXPORT_SQL.format(count_rule=_count_rule(conn), ratio_rule=_ratio_rule(conn))
+    ).pl()
+    geographies = conn.sql("select * from marts.dim_geography").pl().to_dicts()
+    if area_parts is None:  # parts unknown: composites could be differenced, leave them out
+        frame = frame.join(
+            conn.sql("select geo_level, geo_code from marts.dim_geography where is_composite").pl(),
+            on=["geo_level", "geo_code"],
+            how="anti",
+        )
+        geographies = [row for row in geographies if not row.get("is_composite")]
+    groups = hierarchy_groups(geographies, area_parts or {})
+    reasons: dict[tuple, str] = {}
+    slices: dict[tuple, dict] = defaultdict(dict)
+    for month, indicator, level, code, value in (
+        frame.filter(pl.col("is_count"))
+        .select("month", "indicator_code", "geo_level", "geo_code", "numerator")
+        .iter_rows()
+    ):
+        slices[(month, indicator)][(level, code)] = value
+    for (month, indicator), values in slices.items():
+        for geo, reason in suppress(values, groups, threshold).items():
+            reasons[(month, indicator, *geo)] = reason
+    small = frame.filter(
+        pl.col("is_ratio")
+        & ((pl.col("numerator") < threshold) | (pl.col("denominator") < threshold))
+    )
+    for month, indicator, level, code in small.select(
+        "month", "indicator_code", "geo_level", "geo_code"
+    ).iter_rows():
+        reasons[(month, indicator, level, code)] = PRIMARY
+    reason_frame = pl.DataFrame(
+        [(*key, reason) for key, reason in reasons.items()],
+        schema={
+            "month": frame.schema["month"],
+            "indicator_code": pl.String,
+            "geo_level": pl.String,
+            "geo_code": pl.String,
+            "suppression": pl.String,
+        },
+        orient="row",
+    )
+    joined = frame.join(
+        reason_frame, on=["month", "indicator_code", "geo_level", "geo_code"], how="left"
+    )
+    hidden = pl.col("suppression").is_not_null()
+    return joined.select(
+        "month",
+        "geo_level",
+        "geo_code",
+        "geo_name",
+        "region",
+        "indicator_code",
+        "indicator_name_sv",
+        "indicator_name_en",
+        "unit",
+        pl.when(hidden).then(None).otherwise(pl.col("value")).alias("value"),
+        pl.when(hidden).then(None).otherwise(pl.col("rate_per_1000")).alias("rate_per_1000"),
+        "is_complete",
+        hidden.alias("suppressed"),
+        "suppression",
+        pl.when(hidden).then(pl.lit(SUPPRESSED_FLAG)).otherwise(None).alias("flag"),
+    )
+
+
+def verify_export(
+    frame: pl.DataFrame,
+    geographies: list[dict],
+    area_parts: dict[str, list[str]] | None,
+    threshold: int,
+    count_indicators: set[str],
+) -> None:
+    """No published count below the threshold; no suppressed count recoverable."""
+    groups = hierarchy_groups(
+        [g for g in geographies if area_parts is not None or not g.get("is_composite")],
+        area_parts or {},
+    )
+    problems: list[str] = []
+    counts = frame.filter(pl.col("indicator_code").is_in(sorted(count_indicators)))
+    for (month, indicator), part in counts.group_by(["month", "indicator_code"]):
+        published = {
+            (level, code): value
+            for level, code, value, hidden in part.select(
+                "geo_level", "geo_code", "value", "suppressed"
+            ).iter_rows()
+            if not hidden
+        }
+        suppressed = {
+            (level, code): "x"
+            for level, code, hidden in part.select(
+                "geo_level", "geo_code", "suppressed"
+            ).iter_rows()
+            if hidden
+        }
+        values = {**published, **dict.fromkeys(suppressed, 0.0)}
+        for problem in recoverable(values, groups, suppressed, threshold):
+            problems.append(f"{month:%Y-%m} {indicator}: {problem}")
+    if problems:
+        raise ExportError(
+            f"public export would disclose {len(problems)} cell(s), e.g. " + "; ".join(problems[:5])
+        )
+
+
+FORMULA_START = r"^[=+\-@\t\r]"
+"""Same rule as `disclosure.safe_cell`, vectorised."""
+
+
+def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
+    """Prefix ' to every text cell a spreadsheet would read as a formula."""
+    text_columns = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    return frame.with_columns(
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.lit("'") + pl.col(name))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text_columns
+    )
+
+
+def write_export(frame: pl.DataFrame, directory: Path, suffix: str) -> dict[str, Path]:
+    """Parquet and CSV (`;`, UTF-8) files named with `suffix` in `directory`."""
+    directory.mkdir(parents=True, exist_ok=True)
+    parquet = directory / f"{EXPORT_BASENAME}{suffix}.parquet"
+    csv = directory / f"{EXPORT_BASENAME}{suffix}.csv"
+    frame.write_parquet(parquet)
+    csv_safe(frame).write_csv(csv, separator=";")
+    return {"parquet": parquet, "csv": csv}

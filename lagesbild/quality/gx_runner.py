@@ -1,0 +1,205 @@
+"""Run Great Expectations Core 1.x suites from `expectations/` on polars frames.
+
+One ephemeral GX context per process (created lazily: importing GX costs seconds), frames
+cross from polars to pandas only here. A suite is one JSON file per checked dataset; each
+expectation's `meta.batch` names the frame it applies to (`rows` — the table itself — or a
+derived frame such as `schema` or `plausibility`, built by
+`lagesbild/quality/datasets.py`). Suite parameters (`{"$PARAMETER": name}`) carry code lists,
+the month being checked and configurable thresholds. Every validation result is also written
+as GX JSON, so a Data Docs site can be built from it for each publication.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+
+from lagesbild.quality.config import EXPECTATIONS_DIR
+
+ROW_LABEL = "row_label"
+"""Column naming a row in failing samples (e.g. `2024-06 region:syd offences_total`)."""
+SAMPLE_SIZE = 10
+
+_LOCK = threading.Lock()
+_CONTEXT: Any = None
+_CONTEXT_LOCK = threading.Lock()
+_DEFINITIONS: dict[str, Any] = {}
+
+
+def load_suite(name: str, directory: Path = EXPECTATIONS_DIR) -> dict[str, Any]:
+    return json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def suite_batches(suite: dict[str, Any]) -> list[str]:
+    """The frames a suite needs, in the order they first appear."""
+    batches: list[str] = []
+    for expectation in suite["expectations"]:
+        batch = expectation.get("meta", {}).get("batch", "rows")
+        if batch not in batches:
+            batches.append(batch)
+    return batches
+
+
+@dataclass(frozen=True)
+class ExpectationOutcome:
+    suite: str
+    batch: str
+    expectation: str
+    column: str | None
+    description: str
+    success: bool
+    observed: Any = None
+    unexpected_count: int | None = None
+    element_count: int | None = None
+    samples: list[Any] = field(default_factory=list)
+    error: str | None = None
+
+    def summary(self) -> str:
+        target = f"{self.batch}.{self.column}" if self.column else self.batch
+        detail = ""
+        if self.unexpected_count:
+            detail = f": {self.unexpected_count} of {self.element_count} rows fail"
+        elif self.observed is not None and not self.success:
+            detail = f": observed {str(self.observed)[:200]}"
+        if self.error:
+            detail = f": error {self.error[:200]}"
+        if self.samples and not self.success:
+            detail += f", e.g. {', '.join(str(s) for s in self.samples[:5])}"
+        return f"{self.suite} · {self.expectation}({target}){detail}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(asdict(self), default=str))
+
+
+def prewarm_in_background() -> None:
+    """Import GX and create the context in a daemon thread (the dbt step calls this).
+
+    Importing GX takes several seconds of pure Python; done while `dbt build` runs in its own
+    process, the checks that follow find the context ready. A failure here is not reported:
+    the checks create the context again and then report the error themselves.
+    """
+    threading.Thread(target=_context, name="gx-prewarm", daemon=True).start()
+
+
+def _context() -> Any:
+    """The process's ephemeral GX context (lazy import, analytics and progress bars off)."""
+    with _CONTEXT_LOCK:
+        return _CONTEXT if _CONTEXT is not None else _create_context()
+
+
+def _create_context() -> Any:
+    global _CONTEXT
+    if _CONTEXT is None:
+        os.environ["GX_ANALYTICS_ENABLED"] = "false"
+        import great_expectations as gx
+        from great_expectations.data_context.types.base import ProgressBarsConfig
+
+        context = gx.get_context(mode="ephemeral")
+        context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _CONTEXT = context
+    return _CONTEXT
+
+
+def _definition(suite: dict[str, Any], batch: str) -> Any:
+    """A ValidationDefinition for one batch of one suite, cached per process."""
+    import great_expectations as gx
+
+    expectations = [
+        expectation
+        for expectation in suite["expectations"]
+        if expectation.get("meta", {}).get("batch", "rows") == batch
+    ]
+    body = json.dumps(expectations, sort_keys=True)
+    name = f"{suite['name']}__{batch}__{hashlib.sha1(body.encode()).hexdigest()[:10]}"
+    if name in _DEFINITIONS:
+        return _DEFINITIONS[name]
+    context = _context()
+    gx_suite = context.suites.add(
+        gx.ExpectationSuite(
+            name=name,
+            expectations=[json.loads(json.dumps(e)) for e in expectations],
+            meta={**suite.get("meta", {}), "suite": suite["name"], "batch": batch},
+        )
+    )
+    try:
+        source = context.data_sources.get("lagesbild")
+    except (KeyError, ValueError):
+        source = context.data_sources.add_pandas("lagesbild")
+    batch_definition = source.add_dataframe_asset(name).add_batch_definition_whole_dataframe(
+        "whole"
+    )
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(name=name, data=batch_definition, suite=gx_suite)
+    )
+    _DEFINITIONS[name] = definition
+    return definition
+
+
+def _samples(result: dict[str, Any]) -> list[Any]:
+    """Failing values, named by their row label where the frame has one."""
+    indexed = result.get("partial_unexpected_index_list") or []
+    labelled = []
+    for row in indexed:
+        if isinstance(row, dict) and ROW_LABEL in row:
+            values = [f"{key}={value}" for key, value in row.items() if key != ROW_LABEL]
+            labelled.append(f"{row[ROW_LABEL]} ({', '.join(values)})" if values else row[ROW_LABEL])
+    if labelled:
+        return labelled[:SAMPLE_SIZE]
+    return list(result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]
+
+
+def validate(
+    suite: dict[str, Any],
+    batch: str,
+    frame: pl.DataFrame,
+    parameters: dict[str, Any],
+    results_dir: Path | None = None,
+) -> list[ExpectationOutcome]:
+    """Validate one frame against the expectations of `suite` for `batch`."""
+    with _LOCK:
+        definition = _definition(suite, batch)
+        result_format: dict[str, Any] = {
+            "result_format": "SUMMARY",
+            "partial_unexpected_count": SAMPLE_SIZE,
+        }
+        if ROW_LABEL in frame.columns:
+            result_format["unexpected_index_column_names"] = [ROW_LABEL]
+        validation = definition.run(
+            batch_parameters={"dataframe": frame.to_pandas()},
+            expectation_parameters=parameters,
+            result_format=result_format,
+        )
+    payload = validation.to_json_dict()
+    if results_dir is not None:
+        results_dir.mkdir(parents=True, exist_ok=True)
+        target = results_dir / f"{suite['name']}__{batch}.json"
+        target.write_text(json.dumps(payload, default=str), encoding="utf-8")
+    outcomes: list[ExpectationOutcome] = []
+    for item in payload["results"]:
+        config = item["expectation_config"]
+        result = item.get("result") or {}
+        exception = item.get("exception_info") or {}
+        error = exception.get("exception_message") if exception.get("raised_exception") else None
+        outcomes.append(
+            ExpectationOutcome(
+                suite=suite["name"],
+                batch=batch,
+                expectation=config["type"],
+                column=config["kwargs"].get("column"),
+                description=(config.get("meta") or {}).get("description", ""),
+                success=bool(item["success"]),
+                observed=result.get("observed_value"),
+                unexpected_count=result.get("unexpected_count"),
+                element_count=result.get("element_count"),
+                samples=_samples(result),
+                error=error,
+            )
+        )
+    return outcomes

@@ -1,5 +1,0 @@
-"""Synthetic default data for Lägesbild: a complete landing zone in the delivery formats."""
-
-from pipelines.generator.core import generate
-
-__all__ = ["generate"]
