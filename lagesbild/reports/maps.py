@@ -53,6 +53,12 @@ MAX_PANEL_ASPECT = 1.1
 MAX_WIDE_PANEL_ASPECT = 0.8
 """Height / width at most; a taller extent is drawn at a smaller scale, centred."""
 
+INDEX_BREAKS = (-1.0, -0.25, 0.25, 1.0)
+"""Classes of the objective area index (a weighted mean of z-scores; 0 = the average unit)."""
+RATIO_BREAKS = (0.67, 0.9, 1.11, 1.5)
+"""Classes of a rate ratio: −33 %, −10 %, +11 %, +50 % (symmetric on the log scale)."""
+COMPOSITE_REASON = "sammansatt område, delat 2025: visas som sina delar"
+UNLISTED_REASON = "inte på polisens lista 2025: ingen polygon"
 MISSING_COLOUR = "#d9d9d9"
 SEQUENTIAL = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
 """ColorBrewer YlOrRd (5 classes): higher is darker; prints in grey scale as a ramp."""
@@ -206,6 +212,32 @@ class MapArea:
     unmapped_reason: str = "ingen polygon i polisens 2025 års områdesgränser"
 
 
+AreaValue = tuple[float | None, str, str | None]
+"""(value to shade by, its text, flag key or None) of one area."""
+
+
+def map_areas(
+    members: Iterable[dict[str, Any]], values: dict[str, AreaValue], missing_text: str
+) -> list[MapArea]:
+    """The page's areas (rows of dim_geography) with their values, and why one has no polygon."""
+    areas = []
+    for member in members:
+        value, text, flag = values.get(member["geo_code"], (None, missing_text, None))
+        reason = COMPOSITE_REASON if member.get("is_composite") else UNLISTED_REASON
+        areas.append(MapArea(member["geo_code"], member["name"], value, text, flag, reason))
+    return areas
+
+
+def area_places(
+    members: Iterable[dict[str, Any]], municipality_names: dict[str, str]
+) -> dict[str, str]:
+    """Area code → the name of its municipality (the detail panels' titles)."""
+    return {
+        member["geo_code"]: municipality_names.get(member.get("municipality_code") or "", "")
+        for member in members
+    }
+
+
 @dataclass(frozen=True)
 class _Frame:
     """A window onto EPSG:3006 drawn into a panel: metres → pixels, north up."""
@@ -307,7 +339,7 @@ def scale_bar(frame_scale: float, width: float) -> dict[str, Any]:
         ),
         default=100,
     )
-    label = f"{length // 1000} km" if length >= 1000 and length % 1000 == 0 else f"{length} m"
+    label = f"{length / 1000:g} km".replace(".", ",") if length >= 1000 else f"{length} m"
     return {"length": round(length * frame_scale, 1), "label": label}
 
 

@@ -54,7 +54,6 @@ MONTHS_SV = (
     "december",
 )
 CATEGORY_TEXT = {"sarskilt": "särskilt utsatt 2025", "utsatt": "utsatt 2025"}
-INDEX_BREAKS = (-1.0, -0.25, 0.25, 1.0)
 GOAL_PER_5000 = 1.0
 LEVEL_HEADER = {"region": "Region", "lpo": "Lokalpolisområde", "area": "Område"}
 
@@ -500,7 +499,7 @@ class MonthlyPages:
                 for code in areas["geo_code"]
             }
             scale = maps.diverging_scale(
-                "Områdesindex (z, 0 = genomsnittet)", INDEX_BREAKS, lambda v: number(v, 2)
+                "Områdesindex (z, 0 = genomsnittet)", maps.INDEX_BREAKS, lambda v: number(v, 2)
             )
             caption = (
                 f"Objektivt områdesindex för 12 månader t.o.m. tertial {label} "
@@ -538,31 +537,16 @@ class MonthlyPages:
 
     def _map(self, scope: PageScope) -> dict[str, Any]:
         values, scale, caption = self._map_values()
-        members = self._members(scope, "area")
-        areas = []
-        for member in members.iter_rows(named=True):
-            value, text, flag = values.get(member["geo_code"], (None, MISSING, None))
-            reason = (
-                "sammansatt område, delat 2025: visas som sina delar"
-                if member["is_composite"]
-                else "inte på polisens lista 2025: ingen polygon"
-            )
-            areas.append(
-                maps.MapArea(member["geo_code"], member["name"], value, text, flag, reason)
-            )
-        places = {
-            member["geo_code"]: self.municipality_names.get(member["municipality_code"], "")
-            for member in members.iter_rows(named=True)
-        }
+        members = list(self._members(scope, "area").iter_rows(named=True))
         flags = (
             {} if self.map_indicator == AREA_INDEX else {"few": f"färre än {FEW_EVENTS} händelser"}
         )
         return maps.build_map(
             "monthly",
             f"Karta: {scale.title}",
-            areas,
+            maps.map_areas(members, values, MISSING),
             scale,
-            places=places,
+            places=maps.area_places(members, self.municipality_names),
             flags=flags,
             caption=caption + " Polygoner: polisens områdesgränser 2025 (EPSG:3006).",
             empty_text=f"Det finns inga utsatta områden i {scope.title} på polisens lista 2025.",

@@ -147,6 +147,8 @@ def _latest_index(
 def load_monthly_inputs(database: Path, month: str, *, is_synthetic: bool) -> MonthlyInputs:
     """Read everything one month's pages show from the published file (read-only)."""
     first_day = month_start(month)
+    if not database.exists():
+        raise MonthNotPublished(f"no published warehouse at {database}: nothing to report on")
     conn = duckdb.connect(str(database), read_only=True)
     try:
         publication = check_month_published(conn, month)
