@@ -12,7 +12,8 @@ v0.9.0 … v1.5.0 all write every table of it with identical fingerprints; v1.0.
 of the 1.x line (format 64, read by 1.0.0 … 1.5.x and 2.x). The pre-1.0 settings write the same
 format number, so they reach no further client, and they predate DuckDB's promise of storage
 stability. Newer settings add only compression (Roaring validity masks from v1.2.0, DICT_FSST
-strings from v1.3.0; ≈ 15 % smaller) and shut out every client older than themselves.
+strings from v1.3.0; the national default file: 64 MB at v1.5.0, 67 MB at v1.0.0) and shut out
+every client older than themselves.
 Not guarded by the setting in DuckDB 2.0 (the file becomes unreadable for 1.x anyway):
 PRIMARY KEY / UNIQUE indexes and the VARINT (BIGNUM) type — the publication uses neither.
 """

@@ -84,15 +84,20 @@ class IndicatorGroup:
     codes: list[str]
 
 
+def percent(ratio: float) -> str:
+    """A rate ratio as a change: whole percent, one decimal within ±1 % (no '−0 %')."""
+    return percent_change(ratio, 1 if abs(ratio - 1) < 0.01 else 0)
+
+
 def change_text(ratio: float | None, low: float | None, high: float | None) -> str:
-    """'+12 % (−5 till +31 %)'; '–' when the ratio is undefined (e.g. none a year earlier)."""
+    """'+12 % (−5 % till +31 %)'; '–' when the ratio is undefined (e.g. none a year earlier)."""
     if is_missing(ratio):
         return "–"
     interval = ""
     if not is_missing(low):
-        upper = "–" if is_missing(high) else percent_change(high)
-        interval = f" ({percent_change(low)} till {upper})"
-    return f"{percent_change(ratio)}{interval}"
+        upper = "–" if is_missing(high) else percent(high)
+        interval = f" ({percent(low)} till {upper})"
+    return f"{percent(ratio)}{interval}"
 
 
 def excludes_one(low: float | None, high: float | None) -> bool:
@@ -284,7 +289,9 @@ class MonthlyPages:
             if is_missing(now) or is_missing(before):
                 return "–"
             if row["kind"] == "ratio":
-                return f"{'+' if now >= before else '−'}{number(abs(now - before), 1)} p.e."
+                difference = round(now - before, 1)
+                sign = "±" if difference == 0 else ("+" if difference > 0 else "−")
+                return f"{sign}{number(abs(difference), 1)} p.e."
             return percent_change(now / before) if before else "–"
         ratio, low, high = (
             row[f"rr_{window}"],
@@ -385,9 +392,9 @@ class MonthlyPages:
             return "–"
 
         def bare(value: Any) -> str:
-            return "–" if is_missing(value) else percent_change(value).removesuffix(" %")
+            return "–" if is_missing(value) else percent(value).removesuffix(" %")
 
-        return f"{percent_change(ratio)} [{bare(low)}; {bare(high)}]"
+        return f"{percent(ratio)} [{bare(low)}; {bare(high)}]"
 
     def _matrices(self, members: pl.DataFrame, level: str) -> list[dict[str, Any]]:
         """Per indicator group, a table with one row per geography of `level`."""

@@ -64,6 +64,7 @@ def test_change_texts() -> None:
     assert change_text(1.12, 0.95, 1.31) == "+12 % (−5 % till +31 %)"
     assert change_text(None, 0.2, None) == "–"
     assert change_text(2.0, 1.5, None) == "+100 % (+50 % till –)"
+    assert change_text(0.98, 0.97, 0.998) == "−2 % (−3 % till −0,2 %)"  # never '−0 %'
     assert excludes_one(1.5, None) and excludes_one(0.2, 0.9) and not excludes_one(0.8, 1.2)
     assert excludes_one(None, None) is False
 
