@@ -71,7 +71,35 @@ def _run(paths: DataPaths, start: str, end: str | None) -> int:
             f"the previous publication (if any) is unchanged: {paths.publish_db}"
         )
     print(f"Run {outcome.run_id} succeeded in {elapsed:.1f} s.")
+    print(monthly_pages_hint(paths, end or start))
     return 0
+
+
+def monthly_pages_hint(paths: DataPaths, month: str) -> str:
+    """Where the monthly regional lägesbild of `month` is (written by the run)."""
+    from lagesbild.reports.monthly import NATIONAL_SLUG, reports_dir
+
+    folder = reports_dir(paths.root, month)
+    pages = sorted(folder.glob("*.html"))
+    return (
+        f"Monthly lägesbild {month}: {len(pages)} pages in {folder} "
+        f"(national: {folder / f'{NATIONAL_SLUG}.html'})"
+    )
+
+
+def demo_reports(paths: DataPaths, first_month: str, last_month: str) -> int:
+    """The end of `make run`: the latest complete tertial's review, then where the reports are."""
+    from lagesbild.months import add_months, month_start
+    from lagesbild.review.tertials import tertial_ended_before, tertial_months
+
+    label = tertial_ended_before(add_months(month_start(last_month), 1))
+    if tertial_months(label)[0] < month_start(first_month):
+        print(f"No complete tertial in the data ({first_month}..{last_month}): no tertial review.")
+        status = 0
+    else:
+        status = run_tertial(label, paths)
+    print(monthly_pages_hint(paths, last_month))
+    return status
 
 
 def _months_outside_partitions(*months: str) -> str | None:
@@ -125,6 +153,8 @@ def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
         print(f"Generated in {time.perf_counter() - started:.1f} s.")
     months = landing_months(paths)
     status = _run(paths, months[0], months[-1])
+    if status == 0:
+        status = demo_reports(paths, months[0], months[-1])
     if status == 0:
         print(_usage_hint(paths))
     return status

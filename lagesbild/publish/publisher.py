@@ -7,9 +7,13 @@ re-opened read-only and verified, and only then moved over the published path wi
 
 The same publication also writes, each built and verified in staging before anything is
 replaced: one file per police region (`publish/regions/<slug>.duckdb`, that region's detail
-and the national totals only) and the public export (`publish/export/`, Parquet and CSV with
-disclosure control). Nothing is replaced until every candidate has been verified; a crash at
-any point leaves each published file either the previous or the new version, whole.
+and the national totals only) with the same tables as Parquet beside it
+(`publish/regions/<slug>/<schema>.<table>.parquet`) and the public export (`publish/export/`,
+Parquet and CSV with disclosure control). Nothing is replaced until every candidate has been
+verified; a crash at any point leaves each published file either the previous or the new
+version, whole.
+Every DuckDB file is written in storage version `storage.PUBLISHED_STORAGE_VERSION`, which
+DuckDB 1.x clients open (DuckDB 2.0's default format they cannot read).
 `LAGESBILD_PUBLISH_FAULT=<point>` kills the process with SIGKILL at a named point (fault tests).
 """
 
@@ -35,11 +39,21 @@ from lagesbild.publish.export import (
     verify_export,
     write_export,
 )
+from lagesbild.publish.region_parquet import (
+    RegionParquetError,
+    region_parquet_dir,
+    write_region_parquet,
+)
 from lagesbild.publish.regions import (
     RegionFileError,
     build_region_file,
     table_columns,
     verify_region_file,
+)
+from lagesbild.publish.storage import (
+    StorageVersionError,
+    create_published_database,
+    verify_storage_version,
 )
 from lagesbild.settings import PROJECT_ROOT, REGION_SLUGS, DataPaths
 
@@ -90,6 +104,8 @@ class Publication:
     size_bytes: int
     input_deliveries: list[dict[str, object]] = field(default_factory=list)
     region_files: dict[str, Path] = field(default_factory=dict)
+    region_parquet: dict[str, dict[str, Path]] = field(default_factory=dict)
+    """Per region: table → its Parquet file beside the region's DuckDB file."""
     export_files: dict[str, Path] = field(default_factory=dict)
     suppressed_cells: int = 0
 
@@ -162,7 +178,7 @@ def _build_candidate(
     check_results: list[dict[str, object]],
 ) -> tuple[dict[str, int], dict[str, str], list[dict[str, object]]]:
     """Write the new publication file from the build database (opened read-only)."""
-    conn = duckdb.connect(str(candidate))
+    conn = create_published_database(candidate)
     try:
         conn.execute(f"attach '{build_db}' as build (read_only)")
         tables = published_tables(conn, "build")
@@ -217,6 +233,8 @@ def verify_candidate(
     """Re-open the finished file read-only and compare every table with the build database."""
     conn = duckdb.connect(str(candidate), read_only=True)
     try:
+        database = conn.execute("select current_database()").fetchone()[0]
+        verify_storage_version(conn, database, candidate.name)
         for table, expected_count in row_counts.items():
             count, checksum = table_fingerprint(conn, table)
             if count != expected_count or checksum != checksums[table]:
@@ -250,10 +268,18 @@ def _clear_staging(staging: Path) -> None:
             leftover.unlink(missing_ok=True)
 
 
+@dataclass(frozen=True)
+class BuiltRegion:
+    """One region's verified files in staging: its DuckDB file and its Parquet files."""
+
+    database: Path
+    parquet: dict[str, Path]
+
+
 def _build_regions(
     candidate: Path, staging: Path, *, month: str, run_id: str, tables: list[str]
-) -> dict[str, Path]:
-    built: dict[str, Path] = {}
+) -> dict[str, BuiltRegion]:
+    built: dict[str, BuiltRegion] = {}
     columns = table_columns(candidate, tables)
     for slug in REGION_SLUGS:
         target = staging / f"region-{slug}-{run_id}.duckdb"
@@ -261,8 +287,30 @@ def _build_regions(
             candidate, target, slug, run_id=run_id, month=month, columns=columns
         )
         verify_region_file(target, candidate, slug, counts, columns)
-        built[slug] = target
+        parquet = write_region_parquet(
+            target,
+            staging / f"region-{slug}-{run_id}-parquet",
+            slug=slug,
+            run_id=run_id,
+            month=month,
+        )
+        built[slug] = BuiltRegion(target, parquet)
     return built
+
+
+def _replace_region_parquet(built: dict[str, Path], folder: Path) -> dict[str, Path]:
+    """Move a region's verified Parquet files into place (each whole: `os.replace`), then drop
+    files of tables the publication no longer has."""
+    folder.mkdir(parents=True, exist_ok=True)
+    placed = {table: folder / path.name for table, path in built.items()}
+    for table, path in built.items():
+        os.replace(path, placed[table])
+    current = {path.name for path in placed.values()}
+    for stale in folder.glob("*.parquet"):
+        if stale.name not in current:
+            stale.unlink()
+    _fsync_directory(folder)
+    return placed
 
 
 def _build_export(
@@ -329,7 +377,10 @@ def publish(
             fault_point("after_regions_built")
             exports, suppressed = building_export.result()
             fault_point("after_export_built")
-        for built in (candidate, *regions.values(), *exports.values()):
+        region_outputs = [
+            path for built in regions.values() for path in (built.database, *built.parquet.values())
+        ]
+        for built in (candidate, *region_outputs, *exports.values()):
             with built.open("rb") as handle:
                 os.fsync(handle.fileno())
         archived = paths.publish_archive / f"lagesbild_{month}_{run_id}.duckdb"
@@ -340,9 +391,13 @@ def publish(
         _fsync_directory(paths.publish_dir)
         fault_point("after_main_replaced")
         region_targets: dict[str, Path] = {}
-        for index, (slug, built) in enumerate(regions.items()):
+        region_parquet: dict[str, dict[str, Path]] = {}
+        for index, (slug, built_region) in enumerate(regions.items()):
             region_targets[slug] = region_file(paths, slug)
-            os.replace(built, region_targets[slug])
+            os.replace(built_region.database, region_targets[slug])
+            region_parquet[slug] = _replace_region_parquet(
+                built_region.parquet, region_parquet_dir(paths.publish_dir / "regions", slug)
+            )
             if index == 0:
                 fault_point("mid_regions_replaced")
         _fsync_directory(paths.publish_dir / "regions")
@@ -354,7 +409,7 @@ def publish(
             export_targets[kind] = export_folder / built.name
             os.replace(built, export_targets[kind])
         _fsync_directory(export_folder)
-    except (RegionFileError, ExportError) as error:
+    except (RegionFileError, RegionParquetError, ExportError, StorageVersionError) as error:
         _clear_staging(staging)
         raise PublicationError(str(error)) from error
     except BaseException:
@@ -371,6 +426,7 @@ def publish(
         size_bytes=paths.publish_db.stat().st_size,
         input_deliveries=deliveries,
         region_files=region_targets,
+        region_parquet=region_parquet,
         export_files=export_targets,
         suppressed_cells=suppressed,
     )

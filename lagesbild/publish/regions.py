@@ -14,6 +14,8 @@ from pathlib import Path
 
 import duckdb
 
+from lagesbild.publish.storage import create_published_database, verify_storage_version
+
 NON_GEOGRAPHIC_TABLES = ("marts.dim_indicator", "marts.dim_month")
 
 REGION_GEOS = """exists (
@@ -90,8 +92,7 @@ def build_region_file(
     columns: dict[str, set[str]],
 ) -> dict[str, int]:
     """Write `target` for one region from the verified main publication file."""
-    target.unlink(missing_ok=True)
-    conn = duckdb.connect(str(target))
+    conn = create_published_database(target)
     counts: dict[str, int] = {}
     try:
         conn.execute(f"attach '{main_file}' as main_pub (read_only)")
@@ -120,9 +121,13 @@ def build_region_file(
 def verify_region_file(
     path: Path, main_file: Path, slug: str, counts: dict[str, int], columns: dict[str, set[str]]
 ) -> None:
-    """Re-open read-only: expected row counts, and no row of another region anywhere."""
+    """Re-open read-only: its storage format, the expected row counts, and no row of another
+    region anywhere."""
     conn = duckdb.connect(str(path), read_only=True)
     try:
+        verify_storage_version(
+            conn, conn.execute("select current_database()").fetchone()[0], path.name
+        )
         conn.execute(f"attach '{main_file}' as main_pub (read_only)")
         for table, expected in counts.items():
             actual = _count(conn, table)

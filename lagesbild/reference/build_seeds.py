@@ -33,6 +33,9 @@ DEFAULT_REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"
 
 
 DEFAULT_OUT_DIR = REPO_ROOT / "dbt_project" / "seeds"
+PACKAGE_DATA_DIR = Path(__file__).resolve().parent / "data"
+"""Reference files shipped unchanged with the package (see data/SOURCES.md)."""
+PACKAGE_DATA_FILES = ("police_areas_2025.geojson",)
 
 
 def check_consistency(area_rows: list[list], lpos: list[Lpo], n_municipalities: int) -> None:
@@ -130,6 +133,14 @@ def build_seeds(reference_dir: Path, out_dir: Path) -> dict[str, int]:
     return counts
 
 
+def copy_package_data(reference_dir: Path, out_dir: Path = PACKAGE_DATA_DIR) -> list[Path]:
+    """Copy the reference files the package ships unchanged (the 2025 area polygons)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    return [
+        Path(shutil.copyfile(reference_dir / name, out_dir / name)) for name in PACKAGE_DATA_FILES
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -139,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     counts = build_seeds(args.reference_dir, args.out_dir)
     for name, count in counts.items():
         print(f"{name}: {count} rows")
+    for path in copy_package_data(args.reference_dir):
+        print(f"copied {path.relative_to(REPO_ROOT)}")
     return 0
 
 

@@ -35,10 +35,15 @@ def environment() -> jinja2.Environment:
     return env
 
 
+STYLESHEETS = ("report.css", "maps.css")
+"""The CSS files in static/, inlined in this order."""
+
+
 @cache
 def stylesheet() -> str:
     """The reports' CSS (screen and A4 print), inlined into every page."""
-    return resources.files("lagesbild.reports").joinpath("static/report.css").read_text("utf-8")
+    static = resources.files("lagesbild.reports").joinpath("static")
+    return "\n".join(static.joinpath(name).read_text("utf-8") for name in STYLESHEETS)
 
 
 def render(template: str, **view: Any) -> str:

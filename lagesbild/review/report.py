@@ -26,6 +26,7 @@ from lagesbild.review.compute import ALPHA, ReviewTables
 from lagesbild.review.control_charts import RULE_TEXT_SV
 from lagesbild.review.formatting import number, percent_change
 from lagesbild.review.inputs import ReviewInputs
+from lagesbild.review.report_maps import tertial_maps
 
 MAX_FINDINGS = 30
 MAX_AREA_PANELS = 12
@@ -170,6 +171,15 @@ class ReportBuilder:
             "goals": self._goals_section(scope),
             "classification": self._classification_section(scope),
             "index": self._index_section(scope),
+            "maps": tertial_maps(
+                review=review,
+                index=self.tables.area_index,
+                geography=self.geo,
+                names=self.names,
+                scope_region=scope.slug if scope.geo_level == "region" else None,
+                scope_title=scope.title,
+                label=label,
+            ),
             "method_notes": list(self.tables.notes),
         }
 

@@ -30,8 +30,9 @@ def sha256(path: Path) -> str:
 
 def published_files(paths: DataPaths) -> list[Path]:
     regions = [paths.publish_dir / "regions" / f"{slug}.duckdb" for slug in REGION_SLUGS]
+    parquet = sorted((paths.publish_dir / "regions").glob("*/*.parquet"))
     exports = sorted((paths.publish_dir / "export").glob("indicators_monthly.*"))
-    return [paths.publish_db, *regions, *exports]
+    return [paths.publish_db, *regions, *parquet, *exports]
 
 
 def fingerprints(paths: DataPaths) -> dict[str, str]:
@@ -65,6 +66,14 @@ def verify_published_file(path: Path) -> str:
     finally:
         conn.close()
     return run_id
+
+
+def region_parquet_runs(paths: DataPaths, slug: str) -> set[str]:
+    """The publication runs a region's Parquet files name (one, unless files are mixed)."""
+    import pyarrow.parquet as pq
+
+    files = sorted((paths.publish_dir / "regions" / slug).glob("*.parquet"))
+    return {pq.read_metadata(path).metadata[b"lagesbild.run_id"].decode() for path in files}
 
 
 def region_run(path: Path) -> str:

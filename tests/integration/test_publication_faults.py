@@ -24,6 +24,7 @@ from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import (
     copy_data_dir,
     fingerprints,
+    region_parquet_runs,
     region_run,
     verify_published_file,
 )
@@ -89,6 +90,7 @@ def test_sigkill_during_publication_leaves_the_previous_publication_intact(
         assert after == before
     for slug, path in regions.items():
         assert region_run(path) in (regions_before[slug], run_id)
+        assert region_parquet_runs(workspace, slug) == {region_run(path)}  # beside its file
     export = pl.read_parquet(workspace.publish_dir / "export" / "indicators_monthly.parquet")
     assert export.height > 0
 

@@ -1,0 +1,1 @@
+"""The monthly regional lägesbild: HTML pages per region and for the nation, after publication."""
