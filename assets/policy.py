@@ -69,6 +69,7 @@ class Stage:
 INGEST = Stage("ingest", ECONOMICS_DEPARTMENT, frozenset({"python", "polars", "duckdb"}))
 PUBLISH = Stage("publish", ECONOMICS_DEPARTMENT, frozenset({"python", "duckdb"}))
 REVIEW = Stage("review", ANALYSIS_TEAM, frozenset({"python", "duckdb", "matplotlib"}))
+EFFECTS = Stage("effects", ANALYSIS_TEAM, frozenset({"python", "duckdb", "matplotlib"}))
 
 DBT_GROUPS = {"seeds": "reference", "staging": "staging", "intermediate": "intermediate"}
 """Group of each dbt layer (seeds are reference data); every other model is a mart."""

@@ -27,16 +27,23 @@ from lagesbild.effects.register import Measure
 from lagesbild.effects.synthetic import SyntheticFit, synthetic_all_units
 from lagesbild.effects.verdict import (
     MethodVerdict,
-    Verdict,
     did_verdict,
     insufficiency,
+    missing_data,
     primary_method,
+    status_changed,
     synthetic_verdict,
 )
 from lagesbild.effects.zones import ZonePanel, build_zones
 from lagesbild.months import add_months
 
 METHODS = ("did", "synthetic_control")
+ZONE_PROBLEMS_SV = {
+    "a month of the zone is missing": "en månad saknas för zonen (saknad är inte noll)",
+    "the zone has no population": "zonen har ingen befolkning",
+    "no published month from the start yet": "ingen publicerad månad från start ännu",
+    "no published month before the start": "ingen publicerad månad före start",
+}
 
 
 @dataclass
@@ -44,7 +51,7 @@ class ZoneEvaluation:
     measure: Measure
     indicator: str
     zone: ZonePanel
-    problem: str | None = None  # insufficient data
+    problem: MethodVerdict | None = None  # insufficient data
     did: DidFit | None = None
     did_inference: PlaceboInference | None = None
     pre_trend_p: float = math.nan
@@ -124,7 +131,9 @@ def evaluate_zone(measure: Measure, indicator: str, zone: ZonePanel) -> ZoneEval
     evaluation = ZoneEvaluation(measure, indicator, zone)
     panel = zone.panel
     if panel is None:
-        evaluation.problem = zone.problem
+        evaluation.problem = missing_data(
+            zone.problem or "no data", ZONE_PROBLEMS_SV.get(zone.problem or "", "data saknas")
+        )
     else:
         events_pre, _ = panel.treated_events()
         evaluation.problem = insufficiency(
@@ -135,8 +144,7 @@ def evaluate_zone(measure: Measure, indicator: str, zone: ZonePanel) -> ZoneEval
             n_comparison=panel.n_comparison,
         )
     if evaluation.problem is not None:
-        verdict = MethodVerdict(Verdict.INSUFFICIENT_DATA, evaluation.problem)
-        evaluation.verdicts = {"did": verdict, "synthetic_control": verdict}
+        evaluation.verdicts = {"did": evaluation.problem, "synthetic_control": evaluation.problem}
         return evaluation
     assert panel is not None
     direction = measure.expected_direction
@@ -162,11 +170,7 @@ def evaluate_zone(measure: Measure, indicator: str, zone: ZonePanel) -> ZoneEval
         synthetic.log_effect[1:], synthetic.variance[1:], direction,
     )  # fmt: skip
     if zone.status_change:
-        reason = (
-            f"the police classification changed in the window ({zone.status_change}): the "
-            "change of status cannot be separated from the measure"
-        )
-        verdict = MethodVerdict(Verdict.NOT_COMPARABLE, reason)
+        verdict = status_changed(zone.status_change)
         evaluation.verdicts = {"did": verdict, "synthetic_control": verdict}
         return evaluation
     evaluation.verdicts = {

@@ -73,7 +73,9 @@ def load_inputs(
             params={"changes": list(STATUS_CHANGES)},
         ).pl()
         catalogue = conn.sql("select indicator_code, name_sv from marts.dim_indicator").pl()
-        last_month = conn.execute("select max(month) from marts.fct_indicator_month").fetchone()[0]
+        last_month = conn.execute("select max(month) from marts.fct_indicator_month").fetchall()[0][
+            0
+        ]
     finally:
         conn.close()
     lpo_municipalities = pl.read_csv(

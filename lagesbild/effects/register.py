@@ -179,7 +179,7 @@ def registered_measures(conn: duckdb.DuckDBPyConnection) -> list[Measure]:
     present = conn.execute(
         "select count(*) from information_schema.tables "
         "where table_schema = 'raw' and table_name = 'measures'"
-    ).fetchone()[0]
+    ).fetchall()[0][0]
     if not present:
         return []
     rows = conn.sql(

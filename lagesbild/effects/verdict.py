@@ -53,7 +53,8 @@ class Verdict(StrEnum):
 @dataclass(frozen=True)
 class MethodVerdict:
     verdict: Verdict
-    reason: str
+    reason: str  # English, for the table (auditors)
+    reason_sv: str = ""  # Swedish, for the report
 
 
 def insufficiency(
@@ -63,34 +64,73 @@ def insufficiency(
     events_pre: float,
     expected_post_events: float,
     n_comparison: int,
-) -> str | None:
-    """Why the data cannot carry an evaluation, or None when it can."""
+) -> MethodVerdict | None:
+    """Why the data cannot carry an evaluation (an insufficient_data verdict), or None."""
     if pre_months < MIN_PRE_MONTHS:
-        return f"only {pre_months} months before the start (at least {MIN_PRE_MONTHS} needed)"
+        return _insufficient(
+            f"only {pre_months} months before the start (at least {MIN_PRE_MONTHS} needed)",
+            f"bara {pre_months} månader före start (minst {MIN_PRE_MONTHS} behövs)",
+        )
     if post_months < MIN_POST_MONTHS:
-        return f"only {post_months} months from the start (at least {MIN_POST_MONTHS} needed)"
+        return _insufficient(
+            f"only {post_months} months from the start (at least {MIN_POST_MONTHS} needed)",
+            f"bara {post_months} månader från start (minst {MIN_POST_MONTHS} behövs)",
+        )
     if events_pre < MIN_PRE_EVENTS:
-        return f"only {events_pre:.0f} events before the start (at least {MIN_PRE_EVENTS} needed)"
+        return _insufficient(
+            f"only {events_pre:.0f} events before the start (at least {MIN_PRE_EVENTS} needed)",
+            f"bara {events_pre:.0f} händelser före start (minst {MIN_PRE_EVENTS} behövs)",
+        )
     if expected_post_events < MIN_EXPECTED_POST_EVENTS:
-        return (
+        return _insufficient(
             f"only {expected_post_events:.1f} events expected after the start at the earlier "
-            f"rate (at least {MIN_EXPECTED_POST_EVENTS} needed)"
+            f"rate (at least {MIN_EXPECTED_POST_EVENTS} needed)",
+            f"bara {expected_post_events:.1f} händelser väntade efter start med den tidigare "
+            f"nivån (minst {MIN_EXPECTED_POST_EVENTS} behövs)",
         )
     if n_comparison < MIN_COMPARISON_UNITS:
-        return (
+        return _insufficient(
             f"only {n_comparison} comparison units (at least {MIN_COMPARISON_UNITS} needed for a "
-            "placebo test at the 5 % level)"
+            "placebo test at the 5 % level)",
+            f"bara {n_comparison} jämförelseenheter (minst {MIN_COMPARISON_UNITS} behövs för ett "
+            "placebotest på 5 %-nivån)",
         )
     return None
+
+
+def _insufficient(reason: str, reason_sv: str) -> MethodVerdict:
+    return MethodVerdict(Verdict.INSUFFICIENT_DATA, reason, reason_sv)
+
+
+def missing_data(reason: str, reason_sv: str) -> MethodVerdict:
+    """insufficient_data because the zone has no complete series."""
+    return _insufficient(reason, reason_sv)
+
+
+def status_changed(description: str) -> MethodVerdict:
+    return MethodVerdict(
+        Verdict.NOT_COMPARABLE,
+        f"the police classification changed in the window ({description}): the change of "
+        "status cannot be separated from the measure",
+        f"polisens klassning ändrades under perioden ({description}): statusändringen går "
+        "inte att skilja från åtgärden",
+    )
 
 
 def by_p_value(p_value: float, log_effect: float) -> MethodVerdict:
     """decrease / increase when p ≤ ALPHA, else no_detectable_change."""
     if p_value == p_value and p_value <= ALPHA:  # NaN-safe
         direction = Verdict.DECREASE if log_effect < 0 else Verdict.INCREASE
-        return MethodVerdict(direction, f"placebo p = {p_value:.3f} ≤ {ALPHA}")
+        return MethodVerdict(
+            direction,
+            f"placebo p = {p_value:.3f} ≤ {ALPHA}",
+            f"placebo-p = {p_value:.3f} ≤ {ALPHA}".replace(".", ","),
+        )
     return MethodVerdict(
-        Verdict.NO_DETECTABLE_CHANGE, f"placebo p = {p_value:.3f} > {ALPHA}: no detectable change"
+        Verdict.NO_DETECTABLE_CHANGE,
+        f"placebo p = {p_value:.3f} > {ALPHA}: no detectable change",
+        f"placebo-p = {p_value:.3f} > {ALPHA}".replace(".", ",")
+        + ": skillnaden ryms i hur jämförelseenheterna varierar på egen hand",
     )
 
 
@@ -100,6 +140,8 @@ def did_verdict(p_value: float, log_effect: float, pre_trend_p: float) -> Method
             Verdict.NOT_COMPARABLE,
             f"pre-trend test fails (p = {pre_trend_p:.3f} ≤ {PRE_TREND_ALPHA}): before the start "
             "the zone did not follow its own trend as the comparison units did",
+            "förtrendtestet underkänner perioden före start: zonen följde inte sin egen trend "
+            "så som jämförelseenheterna gjorde",
         )
     return by_p_value(p_value, log_effect)
 
@@ -111,6 +153,7 @@ def synthetic_verdict(
         return MethodVerdict(
             Verdict.NOT_COMPARABLE,
             f"no synthetic control fits the pre-period (RMSPE {fit_ratio:.2f} × Poisson noise)",
+            "ingen syntetisk kontroll följer perioden före start tillräckligt väl",
         )
     return by_p_value(p_value, log_effect)
 

@@ -53,7 +53,14 @@ OFFENCE_CODE = Column("offence_code", pattern=r"^\d{4}$", code_list="offence_cod
 AREA = Column("area_code", pattern=r"^(USO|LGB)\d{3}$", code_list="area")
 LPO = Column("lpo_code", pattern=r"^\d{6}$", code_list="lpo")
 MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
-MEASURE_KINDS = ("action_plan", "fixed_camera", "body_worn_camera", "area_police", "presence", "other")
+MEASURE_KINDS = (
+    "action_plan",
+    "fixed_camera",
+    "body_worn_camera",
+    "area_police",
+    "presence",
+    "other",
+)
 
 CONTRACTS: dict[str, SourceContract] = {
     contract.source: contract
