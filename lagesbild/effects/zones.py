@@ -7,10 +7,11 @@
   so the difference is exact; the rest of the municipality would mix in events without one.
 
 A comparison unit must not share a municipality or LPO with the measure's areas (that is
-where displaced crime would go: the surroundings are kept out of the pool), must not hold an
-area with a measure of the same kind in the window, must not hold an area whose police
-classification changed in the window (an event of its own), and must have every month of
-the window delivered and at least one event before and after the start.
+where displaced crime would go: the surroundings are kept out of the pool); must not be, or
+share an LPO with, an area of another measure of the same kind or aimed at the same outcome
+in the window (it is not untreated, nor are its surroundings); must not hold an area whose
+police classification changed in the window (an event of its own); and must have every
+month of the window delivered and at least one event before and after the start.
 """
 
 from __future__ import annotations
@@ -147,12 +148,18 @@ def build_zones(
     treated_rows = areas.filter(pl.col("geo_code").is_in(list(treated)))
     municipalities = set(treated_rows["municipality_code"].drop_nulls().to_list())
     treated_lpos = set(treated_rows["lpo_code"].drop_nulls().to_list())
-    same_kind_areas = {
-        code
+    active = [
+        other
         for other in others
-        if other.measure_id != measure.measure_id
-        and other.kind == measure.kind
-        and other.active_in(window.first, window.last)
+        if other.measure_id != measure.measure_id and other.active_in(window.first, window.last)
+    ]
+    same_kind_areas = {
+        code for other in active if other.kind == measure.kind for code in other.area_codes
+    }
+    same_outcome_areas = {
+        code
+        for other in active
+        if indicator in other.outcome_indicators
         for code in other.area_codes
     }
     changed = _changed_areas(inputs, window)
@@ -166,14 +173,17 @@ def build_zones(
         | treated_lpos
     )
     atomic = areas.filter(~pl.col("is_composite"))
-    area_lpo = dict(zip(atomic["geo_code"], atomic["lpo_code"], strict=True))
-    blocked_lpos = {area_lpo.get(code) for code in same_kind_areas | changed} - {None}
+    area_lpo = dict(zip(areas["geo_code"], areas["lpo_code"], strict=True))
+    other_measure_lpos = {area_lpo.get(code) for code in same_kind_areas | same_outcome_areas}
+    blocked_lpos = other_measure_lpos | {area_lpo.get(code) for code in changed}
+    blocked_lpos.discard(None)
     excluded_areas = (
         treated
         | same_kind_areas
         | changed
         | set(atomic.filter(pl.col("municipality_code").is_in(list(municipalities)))["geo_code"])
         | set(atomic.filter(pl.col("lpo_code").is_in(list(treated_lpos)))["geo_code"])
+        | set(atomic.filter(pl.col("lpo_code").is_in(list(other_measure_lpos)))["geo_code"])
     )
     pool_areas = set(atomic["geo_code"].to_list()) - excluded_areas
     pool_lpos = set(inputs.lpos["geo_code"].to_list()) - lpos_near - blocked_lpos
