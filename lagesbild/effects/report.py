@@ -147,7 +147,7 @@ def _figures(zone: ZoneEvaluation, name: str) -> list[dict[str, str]]:
     synthetic = zone.synthetic.counterfactual[0] if zone.synthetic is not None else None
     figures = [
         {
-            "name": f"series-{zone.indicator}-{zone.zone.zone}",
+            "name": f"series_{zone.indicator}_{zone.zone.zone}",
             "uri": charts.series_chart(
                 months,
                 panel.counts[0],
@@ -165,7 +165,7 @@ def _figures(zone: ZoneEvaluation, name: str) -> list[dict[str, str]]:
     if zone.zone.zone == "area" and zone.bins:
         figures.append(
             {
-                "name": f"event-study-{zone.indicator}",
+                "name": f"event_study_{zone.indicator}",
                 "uri": charts.event_study_chart(
                     [b["event_quarter"] for b in zone.bins],
                     [b["ratio"] for b in zone.bins],
@@ -182,7 +182,7 @@ def _figures(zone: ZoneEvaluation, name: str) -> list[dict[str, str]]:
     if zone.zone.zone == "area" and zone.did_inference is not None:
         figures.append(
             {
-                "name": f"placebo-{zone.indicator}",
+                "name": f"placebo_{zone.indicator}",
                 "uri": charts.placebo_chart(
                     np.exp(zone.did_inference.placebo_estimates),
                     math.exp(zone.did_inference.estimate),
