@@ -49,32 +49,41 @@ class DidFit:
         return np.exp(self.log_effect)
 
 
-def pooled_month_effects(counts: np.ndarray, exposure: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Poisson two-way fixed effects on the comparison units: log μ = log e + unit + month.
+def pooled_month_effects(
+    counts: np.ndarray, exposure: np.ndarray, years: np.ndarray, with_trend: bool = True
+) -> tuple[np.ndarray, np.ndarray]:
+    """Poisson fixed effects on the comparison units: log μ = log e + unit + unit trend + month.
 
-    Returns (unit effects (n,), month effects (T,)) by alternating the closed-form score
-    equations (each is exact given the other); identified up to a constant, which the
-    imputation does not need.
+    Returns (each unit's fitted e·exp(level + trend·years) (n, T), month effects (T,)). The
+    month effects are what the units share; each unit's own level and trend are its own (with
+    units of different trends, month effects from levels alone would bend). Alternates the
+    two score equations — month effects in closed form, levels and trends by Newton — until
+    they agree; identified up to a constant and a linear term, which the imputation absorbs.
     """
-    unit = np.log(np.maximum(counts.sum(axis=1), 0.5) / exposure.sum(axis=1))
     month = np.zeros(counts.shape[1])
+    start: tuple[np.ndarray, np.ndarray] | None = None
     for _ in range(FE_ITERATIONS):
-        month_new = np.log(
-            np.maximum(counts.sum(axis=0), 0.5) / (exposure * np.exp(unit)[:, None]).sum(axis=0)
+        offset = np.log(exposure) + month[None, :]
+        coefficients, _ = fit_level_and_trend(
+            counts, offset, years, with_trend, start=start, iterations=3
         )
-        unit_new = np.log(
-            np.maximum(counts.sum(axis=1), 0.5)
-            / (exposure * np.exp(month_new)[None, :]).sum(axis=1)
-        )
-        change = max(np.abs(month_new - month).max(), np.abs(unit_new - unit).max())
-        month, unit = month_new, unit_new
+        start = (coefficients[:, 0], coefficients[:, 1])
+        fitted = exposure * np.exp(coefficients[:, :1] + coefficients[:, 1:] * years[None, :])
+        month_new = np.log(np.maximum(counts.sum(axis=0), 0.5) / fitted.sum(axis=0))
+        change = np.abs(month_new - month).max()
+        month = month_new
         if change < FE_TOLERANCE:
             break
-    return unit, month
+    return fitted, month
 
 
 def fit_level_and_trend(
-    counts: np.ndarray, offset: np.ndarray, years: np.ndarray, with_trend: bool = True
+    counts: np.ndarray,
+    offset: np.ndarray,
+    years: np.ndarray,
+    with_trend: bool = True,
+    start: tuple[np.ndarray, np.ndarray] | None = None,
+    iterations: int = NEWTON_ITERATIONS,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Poisson fit of log μ = offset + a + b·years per row (Newton, vectorised over rows).
 
@@ -82,9 +91,12 @@ def fit_level_and_trend(
     and the inverse information matrices (n, 2, 2). Without a trend b is fixed at 0.
     """
     n = counts.shape[0]
-    level = np.log(np.maximum(counts.sum(axis=1), 0.5) / np.exp(offset).sum(axis=1))
-    slope = np.zeros(n)
-    for _ in range(NEWTON_ITERATIONS):
+    if start is None:
+        level = np.log(np.maximum(counts.sum(axis=1), 0.5) / np.exp(offset).sum(axis=1))
+        slope = np.zeros(n)
+    else:
+        level, slope = start[0].copy(), start[1].copy()
+    for _ in range(iterations):
         mu = np.exp(offset + level[:, None] + slope[:, None] * years[None, :])
         residual = counts - mu
         s0, s1, s2 = mu.sum(axis=1), (mu * years).sum(axis=1), (mu * years**2).sum(axis=1)
@@ -133,17 +145,12 @@ def _log_ratio_and_variance(
 def did_all_units(panel: Panel, with_trend: bool = True) -> DidFit:
     """The estimator for the treated zone (row 0) and every comparison unit as a placebo."""
     counts, exposure, start = panel.counts, panel.exposure, panel.start
-    pool_counts, pool_exposure = counts[1:], exposure[1:]
-    unit_effects, month_effects = pooled_month_effects(pool_counts, pool_exposure)
-    month_by_unit = np.vstack(
-        [
-            month_effects[None, :],
-            leave_one_out(pool_counts, pool_exposure, unit_effects, month_effects),
-        ]
-    )
     n_months = len(panel.months)
     pre = np.arange(n_months) < start
     years = (np.arange(n_months) - (start - 1) / 2) / 12.0  # centred on the pre-period
+    pool_counts = counts[1:]
+    fitted, month_effects = pooled_month_effects(pool_counts, exposure[1:], years, with_trend)
+    month_by_unit = np.vstack([month_effects[None, :], leave_one_out(pool_counts, fitted)])
     offset = np.log(exposure) + month_by_unit
     coefficients, inverse = fit_level_and_trend(
         counts[:, pre], offset[:, pre], years[pre], with_trend
@@ -175,11 +182,12 @@ def did_all_units(panel: Panel, with_trend: bool = True) -> DidFit:
     )
 
 
-def leave_one_out(
-    counts: np.ndarray, exposure: np.ndarray, unit_effects: np.ndarray, month_effects: np.ndarray
-) -> np.ndarray:
-    """Month effects (n, T) for each comparison unit with that unit left out of the pool."""
-    fitted = exposure * np.exp(unit_effects)[:, None]
+def leave_one_out(counts: np.ndarray, fitted: np.ndarray) -> np.ndarray:
+    """Month effects (n, T) for each comparison unit with that unit left out of the pool.
+
+    Given the other units' fitted levels and trends, the month effect is
+    log(Σ y / Σ fitted); removing a unit's terms from both sums solves it without that unit.
+    """
     rest_counts = np.maximum(counts.sum(axis=0)[None, :] - counts, 0.5)
     rest_fitted = np.maximum(fitted.sum(axis=0)[None, :] - fitted, 1e-12)
     return np.log(rest_counts / rest_fitted)

@@ -75,7 +75,7 @@ def variance_components(estimates: np.ndarray, model_variance: np.ndarray) -> tu
 def critical_rank(n_placebo: int, alpha: float = ALPHA) -> int:
     """How many placebos must be at least as extreme for p > alpha: the m-th largest |z|
     bounds the interval (0 when no placebo count can make p ≤ alpha)."""
-    return max(math.floor(alpha * (n_placebo + 1) - 1e-9), 0) if n_placebo else 0
+    return max(math.floor(alpha * (n_placebo + 1) + 1e-9), 0) if n_placebo else 0
 
 
 def placebo_inference(
