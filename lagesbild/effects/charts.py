@@ -79,6 +79,7 @@ def event_study_chart(
     ax.set_yscale("log")
     finite = np.concatenate([low[np.isfinite(low)], high[np.isfinite(high)], [0.8, 1.25]])
     ax.set_ylim(max(finite.min() * 0.9, 0.1), min(finite.max() * 1.1, 10))
+    ax.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     ax.set_xlabel("Kvartal i förhållande till start (före: blått, efter: rött)")
     ax.set_ylabel("Utfall / förväntat")
     ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:.2g}"))
