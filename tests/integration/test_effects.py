@@ -12,7 +12,7 @@ import duckdb
 import pytest
 
 from lagesbild.settings import DataPaths
-from pipelines.cli import build_parser
+from pipelines.cli import build_parser, run_tertial
 from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import run_months
@@ -160,6 +160,20 @@ def test_a_monthly_run_keeps_the_effect_tables_and_gates_them(evaluated) -> None
     )[0]
     assert run_id == outcome.run_id
     assert "marts/fct_measure_effect:gx_suite" in {c["check"] for c in json.loads(checks)}
+
+
+def test_the_tertial_review_summarises_the_evaluated_measures(evaluated) -> None:
+    assert run_tertial("2024-T1", evaluated) == 0
+    folder = evaluated.root / "reports" / "tertial" / "2024-T1"
+    national = (folder / "nationell.html").read_text("utf-8")
+    assert "Utvärderade åtgärder" in national
+    assert "T1: Handlingsplan Rosengård" in national
+    assert "T2: Närvaro Bergsjön (i efterhand)" in national
+    syd = (folder / "syd.html").read_text("utf-8")
+    assert "T1: Handlingsplan Rosengård" in syd and "T2:" not in syd
+    assert "Inga åtgärder har utvärderats ännu i regionen" in (folder / "nord.html").read_text(
+        "utf-8"
+    )
 
 
 def test_a_measure_removed_from_the_register_leaves_partitions_and_tables(evaluated) -> None:
