@@ -1,4 +1,5 @@
-"""Partitions: one per calendar month (`YYYY-MM`) and one per tertial, in Swedish time.
+"""Partitions: one per calendar month (`YYYY-MM`) and one per tertial, in Swedish time, and
+one per registered measure (dynamic).
 
 A tertial partition is keyed by its first month (`2024-05` is 2024-T2); people write the label
 (`2024-T2`), which `lagesbild.review.tertials` converts. The run tags below are how a run
@@ -31,3 +32,8 @@ tertial_partitions = dg.TimeWindowPartitionsDefinition(
     timezone=TIMEZONE,
 )
 """One partition per tertial, keyed by the tertial's first month (`2024-05` = 2024-T2)."""
+
+MEASURE_PARTITIONS_NAME = "measures"
+measure_partitions = dg.DynamicPartitionsDefinition(name=MEASURE_PARTITIONS_NAME)
+"""One partition per registered measure (measure_id); the register's ingest adds new ones and
+deletes those no longer registered."""

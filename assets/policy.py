@@ -71,6 +71,7 @@ PUBLISH = Stage("publish", ECONOMICS_DEPARTMENT, frozenset({"python", "duckdb"})
 REVIEW = Stage("review", ANALYSIS_TEAM, frozenset({"python", "duckdb", "matplotlib"}))
 REPORTS = Stage("reports", ANALYSIS_TEAM, frozenset({"python", "duckdb", "html"}), pool=None)
 """The monthly regional lägesbild: reads the published file only, so no build-database pool."""
+EFFECTS = Stage("effects", ANALYSIS_TEAM, frozenset({"python", "duckdb", "matplotlib"}))
 
 DBT_GROUPS = {"seeds": "reference", "staging": "staging", "intermediate": "intermediate"}
 """Group of each dbt layer (seeds are reference data); every other model is a mart."""

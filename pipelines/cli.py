@@ -228,6 +228,34 @@ def tertial_argument(value: str) -> str:
     return value
 
 
+def cmd_evaluate(args: argparse.Namespace, paths: DataPaths) -> int:
+    """Evaluate registered measures (all, or --measure) and publish; verdicts on stdout."""
+    from pipelines.definitions import build_definitions
+    from pipelines.effects_summary import print_evaluation
+    from pipelines.instance import get_instance
+    from pipelines.runner import run_effect_evaluation
+
+    if not paths.publish_db.exists():
+        return _fail(f"no published warehouse at {paths.publish_db}; run `lagesbild demo` first")
+    which = args.measure or "every registered measure"
+    print(f"Evaluating {which} (data directory {paths.root}) …", flush=True)
+    started = time.perf_counter()
+    evaluation = run_effect_evaluation(build_definitions(paths), get_instance(paths), args.measure)
+    elapsed = time.perf_counter() - started
+    outcome = evaluation.outcome
+    if not outcome.success:
+        for message in outcome.failures or ["the evaluation failed (see the Dagster UI)"]:
+            print(message, file=sys.stderr)
+        return _fail(f"effect evaluation failed after {elapsed:.1f} s (run {outcome.run_id})")
+    if not evaluation.measure_ids:
+        print(f"No measures registered in {paths.landing_source('measures')}/measures.csv.")
+        return 0
+    count = len(evaluation.measure_ids)
+    print(f"Evaluated {count} measure(s) in {elapsed:.1f} s (run {outcome.run_id}).")
+    print_evaluation(paths, evaluation.measure_ids)
+    return 0
+
+
 def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:
     from pipelines.instance import prepare_dagster_home
 
@@ -300,6 +328,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     tertial.add_argument("tertial", type=tertial_argument, metavar="YYYY-Tn")
     tertial.set_defaults(handler=cmd_tertial)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate registered measures against comparison areas, publish, write reports",
+    )
+    evaluate.add_argument("--measure", default=None, metavar="ID", help="only this measure")
+    evaluate.set_defaults(handler=cmd_evaluate)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
     ui.add_argument("--read-only", action="store_true", help="block every mutation (auditors)")

@@ -6,28 +6,32 @@ partition range, then `lagesbild_build_publish` as of the range's last month wit
 widened to the whole range (tag `lagesbild/window_start`). Same assets, same checks, same gate;
 the split only avoids Dagster recording every dbt model and dbt test once per month of the range
 (≈32,000 check rows for 94 months), which cost more than the ingest itself.
-`lagesbild_tertial_review` reviews one complete tertial. Every job runs in-process: one writer
-of the DuckDB build database at a time.
+`lagesbild_tertial_review` reviews one complete tertial. `lagesbild_measures_register` then
+`lagesbild_effects` evaluate registered measures (`lagesbild evaluate`). Every job runs
+in-process: one writer of the DuckDB build database at a time.
 """
 
 from __future__ import annotations
 
 import dagster as dg
 
-from assets.ingest.assets import INGEST_KEYS
-from assets.partitions import monthly_partitions, tertial_partitions
-from assets.policy import INGEST, NO_RETRIES, REVIEW
+from assets.ingest.assets import INGEST_KEYS, MEASURES_KEY
+from assets.partitions import measure_partitions, monthly_partitions, tertial_partitions
+from assets.policy import EFFECTS, INGEST, NO_RETRIES, REVIEW
 
 MONTHLY_JOB_NAME = "lagesbild_monthly"
 INGEST_JOB_NAME = "lagesbild_ingest"
 BUILD_PUBLISH_JOB_NAME = "lagesbild_build_publish"
 TERTIAL_JOB_NAME = "lagesbild_tertial_review"
+REGISTER_JOB_NAME = "lagesbild_measures_register"
+EFFECTS_JOB_NAME = "lagesbild_effects"
 
-_EVERYTHING_MONTHLY = dg.AssetSelection.all() - REVIEW.selection
+_EVERYTHING_MONTHLY = dg.AssetSelection.all() - REVIEW.selection - EFFECTS.selection
 
 monthly_job = dg.define_asset_job(
     name=MONTHLY_JOB_NAME,
-    # everything but the tertial review (group `review`): it has tertial partitions and its own job
+    # everything but the tertial review and the effect evaluation: they have their own
+    # partitions (tertials, measures) and jobs
     selection=_EVERYTHING_MONTHLY,
     partitions_def=monthly_partitions,
     executor_def=dg.in_process_executor,
@@ -74,6 +78,31 @@ tertial_review_job = dg.define_asset_job(
     description=(
         "Tertial review for one complete tertial: statistics tables, findings, area index, "
         "republication and the national and regional HTML reports."
+    ),
+    tags=NO_RETRIES,
+)
+
+register_job = dg.define_asset_job(
+    name=REGISTER_JOB_NAME,
+    selection=dg.AssetSelection.assets(MEASURES_KEY),
+    executor_def=dg.in_process_executor,
+    description=(
+        "The register of measures alone: validate and load `landing/measures/measures.csv` "
+        "into raw.measures with its GX suite, and bring the `measures` partitions in step "
+        f"(the first half of `lagesbild evaluate`; `{EFFECTS_JOB_NAME}` is the second)."
+    ),
+    tags=NO_RETRIES,
+)
+
+effects_job = dg.define_asset_job(
+    name=EFFECTS_JOB_NAME,
+    selection=EFFECTS.selection,
+    partitions_def=measure_partitions,
+    executor_def=dg.in_process_executor,
+    description=(
+        "Effect evaluation of one measure or, as a single run, of a range of measures: the "
+        "tables marts.fct_measure_effect and marts.fct_measure_event_study, their GX suites, "
+        "the HTML reports, and republication through the gate."
     ),
     tags=NO_RETRIES,
 )

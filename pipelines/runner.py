@@ -6,13 +6,20 @@ from dataclasses import dataclass
 
 import dagster as dg
 
-from assets.partitions import RANGE_END_TAG, RANGE_START_TAG, WINDOW_START_TAG
+from assets.partitions import (
+    MEASURE_PARTITIONS_NAME,
+    RANGE_END_TAG,
+    RANGE_START_TAG,
+    WINDOW_START_TAG,
+)
 from lagesbild.review.tertials import label_to_partition_key
 from lagesbild.settings import DataPaths
 from pipelines.jobs import (
     BUILD_PUBLISH_JOB_NAME,
+    EFFECTS_JOB_NAME,
     INGEST_JOB_NAME,
     MONTHLY_JOB_NAME,
+    REGISTER_JOB_NAME,
     TERTIAL_JOB_NAME,
 )
 
@@ -84,6 +91,45 @@ def run_tertial_review(
         instance=instance, partition_key=label_to_partition_key(label), raise_on_error=False
     )
     return RunOutcome(result.success, result.run_id, failure_messages(result))
+
+
+@dataclass(frozen=True)
+class EvaluationOutcome:
+    outcome: RunOutcome
+    measure_ids: list[str]  # the measures the run evaluated (empty: nothing registered)
+
+
+def run_effect_evaluation(
+    defs: dg.Definitions, instance: dg.DagsterInstance, measure_id: str | None = None
+) -> EvaluationOutcome:
+    """Load the register (one run), then evaluate one measure or all (one single run)."""
+    register = defs.resolve_job_def(REGISTER_JOB_NAME).execute_in_process(
+        instance=instance, raise_on_error=False
+    )
+    if not register.success:
+        return EvaluationOutcome(RunOutcome(False, register.run_id, failure_messages(register)), [])
+    keys = instance.get_dynamic_partitions(MEASURE_PARTITIONS_NAME)
+    if measure_id is not None and measure_id not in keys:
+        message = (
+            f"measure {measure_id!r} is not in the register (registered: "
+            f"{', '.join(keys) or 'none'})"
+        )
+        return EvaluationOutcome(RunOutcome(False, register.run_id, [message]), [])
+    if not keys:
+        return EvaluationOutcome(RunOutcome(True, register.run_id, []), [])
+    job = defs.resolve_job_def(EFFECTS_JOB_NAME)
+    if measure_id is not None:
+        result = job.execute_in_process(
+            instance=instance, partition_key=measure_id, raise_on_error=False
+        )
+        evaluated = [measure_id]
+    else:
+        result = job.execute_in_process(
+            instance=instance, tags=range_tags(keys[0], keys[-1]), raise_on_error=False
+        )
+        evaluated = list(keys)
+    outcome = RunOutcome(result.success, result.run_id, failure_messages(result), register.run_id)
+    return EvaluationOutcome(outcome, evaluated)
 
 
 def landing_months(paths: DataPaths, source: str = "offences") -> list[str]:

@@ -5,9 +5,10 @@ from collections.abc import Sequence
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.partitions import monthly_partitions
+from assets.partitions import MEASURE_PARTITIONS_NAME, monthly_partitions
 from assets.policy import INGEST, SOURCE_TAG
 from assets.resources import LagesbildSettings
+from lagesbild.effects.register import ingest_register, registered_measures
 from lagesbild.ingest.contracts import CONTRACTS, SourceContract
 from lagesbild.ingest.delivery import IngestResult
 from lagesbild.ingest.monthly import (
@@ -21,6 +22,7 @@ from lagesbild.ingest.raw_store import POPULATION_COLUMNS, raw_table, table_colu
 from lagesbild.settings import MONTHLY_SOURCES
 
 GEOGRAPHY_KEY = dg.AssetKey(["raw", "geography_deso"])
+MEASURES_KEY = dg.AssetKey(["raw", "measures"])
 POPULATION_KEY = dg.AssetKey(["raw", "population"])
 DETAILED_DELIVERIES = 12  # up to this many files, the metadata lists each one
 
@@ -176,6 +178,46 @@ def population(
     return dg.MaterializeResult(metadata=metadata)
 
 
+@dg.asset(
+    key=MEASURES_KEY,
+    description=(
+        "The register of measures (action plans, cameras, area police, presence …) from "
+        "`landing/measures/measures.csv`: one row per measure and area, validated against its "
+        "contract and the register's own rules (end after start, count indicators, one "
+        "definition per measure); a rejected register is quarantined, a corrected one is a new "
+        "vintage. Keeps the dynamic partitions `measures` (one per measure_id) in step with the "
+        "register. No file: nothing registered (or the last accepted register stays)."
+    ),
+    deps=[GEOGRAPHY_KEY],
+    **INGEST.asset_kwargs(**{SOURCE_TAG: "measures"}),
+)
+def measures_register(
+    context: dg.AssetExecutionContext, settings: LagesbildSettings, warehouse: DuckDBResource
+) -> dg.MaterializeResult:
+    paths = settings.paths  # creates the data directory's folders
+    with warehouse.get_connection() as conn:
+        ingest = ingest_register(conn, paths, context.run_id)
+        measures = registered_measures(conn)
+    _raise_rejections(ingest)
+    registered = [measure.measure_id for measure in measures]
+    known = set(context.instance.get_dynamic_partitions(MEASURE_PARTITIONS_NAME))
+    added = [key for key in registered if key not in known]
+    removed = sorted(known - set(registered))
+    if added:
+        context.instance.add_dynamic_partitions(MEASURE_PARTITIONS_NAME, added)
+    for key in removed:
+        context.instance.delete_dynamic_partition(MEASURE_PARTITIONS_NAME, key)
+    if ingest.missing:
+        context.log.info("No register of measures in the landing zone: nothing new registered")
+    metadata = _results_metadata(ingest.results, table_columns(CONTRACTS["measures"]))
+    metadata |= {
+        "measures": dg.MetadataValue.json(registered),
+        "partitions_added": dg.MetadataValue.json(added),
+        "partitions_removed": dg.MetadataValue.json(removed),
+    }
+    return dg.MaterializeResult(metadata=metadata)
+
+
 monthly_ingest_assets = [build_monthly_ingest_asset(CONTRACTS[name]) for name in MONTHLY_SOURCES]
-ingest_assets = [geography_deso, population, *monthly_ingest_assets]
+ingest_assets = [geography_deso, population, measures_register, *monthly_ingest_assets]
 INGEST_KEYS = [key for asset in ingest_assets for key in asset.keys]

@@ -11,16 +11,18 @@ way to publish: the monthly publication and the tertial review's republication b
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 from dagster_duckdb import DuckDBResource
 
-from assets.quality.checks import REQUIRED_QUALITY_CHECK_KEYS
+from assets.quality.checks import REQUIRED_QUALITY_CHECK_KEYS, REQUIRED_WHEN_PRESENT
 from assets.warehouse.dbt_assets import lagesbild_dbt
 from lagesbild.ingest.raw_store import missing_sources
 from lagesbild.months import month_start
@@ -35,10 +37,12 @@ from lagesbild.quality.config import disclosure_threshold
 from lagesbild.settings import MONTHLY_SOURCES, DataPaths
 
 
-def required_check_keys() -> list[dg.AssetCheckKey]:
-    """Every GX suite check plus every blocking dbt test (severity error), sorted."""
+def required_check_keys(present: Collection[str] = ()) -> list[dg.AssetCheckKey]:
+    """Every GX suite check plus every blocking dbt test (severity error), sorted — and the
+    suite of every Python-written mart among the `present` tables (e.g. the effect tables)."""
     dbt_blocking = [spec.key for spec in lagesbild_dbt.check_specs if spec.blocking]
     keys = {*REQUIRED_QUALITY_CHECK_KEYS, *dbt_blocking}
+    keys |= {key for table, key in REQUIRED_WHEN_PRESENT.items() if table in present}
     return sorted(
         keys,
         key=lambda key: (
@@ -101,6 +105,14 @@ def verify_required_checks(
     return report
 
 
+def python_marts_present(conn: duckdb.DuckDBPyConnection) -> set[str]:
+    """The Python-written marts (with suites in REQUIRED_WHEN_PRESENT) in the build database."""
+    rows = conn.execute(
+        "select table_schema || '.' || table_name from information_schema.tables"
+    ).fetchall()
+    return {row[0] for row in rows} & set(REQUIRED_WHEN_PRESENT)
+
+
 @dataclass(frozen=True)
 class GatedPublication:
     publication: Publication
@@ -125,13 +137,14 @@ def publish_through_gate(
     """
     with warehouse.get_connection() as conn:
         absent = missing_sources(conn, month_start(month), MONTHLY_SOURCES)
+        present = python_marts_present(conn)
     if absent:
         raise dg.Failure(
             f"Publication refused: {month} is incomplete — no accepted delivery from "
             f"{', '.join(absent)}. Missing is not zero; the previous publication stays in place.",
             allow_retries=False,
         )
-    gate = verify_required_checks(context.instance)
+    gate = verify_required_checks(context.instance, required_check_keys(present))
     if not gate.passed:
         raise dg.Failure(
             f"Publication refused: {gate.message()}\nThe previous publication stays in place.",

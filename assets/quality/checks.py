@@ -16,6 +16,7 @@ publication's Data Docs site.
 """
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -40,6 +41,10 @@ from lagesbild.quality.suites import (
 )
 
 FCT_KEY = dg.AssetKey(["marts", "fct_indicator_month"])
+MONTH_KEY = re.compile(r"^\d{4}-\d{2}$")
+EFFECT_SUITES = ["marts.fct_measure_effect", "marts.fct_measure_event_study"]
+"""Suites of the marts the effect evaluation writes (Python, not dbt): their checks run in the
+evaluation's run and are required for every publication while the table exists."""
 
 
 def suite_key(suite_name: str) -> dg.AssetKey:
@@ -105,7 +110,7 @@ def checked_month(context: dg.AssetCheckExecutionContext, conn: duckdb.DuckDBPyC
     """The month the run is about: its (last) partition, else the latest delivered month."""
     tags = context.run.tags
     key = tags.get(RANGE_END_TAG) or tags.get(PARTITION_TAG)
-    if key:
+    if key and MONTH_KEY.match(key):  # a measure's run is partitioned by measure, not month
         return month_start(key)
     latest = latest_delivered_month(conn)
     if latest is None:
@@ -201,9 +206,12 @@ gx_quality_checks = _build_multi_check(
     [*RAW_SUITES, *MART_SUITES],
     [("marts.fct_indicator_month", PLAUSIBILITY_SPEC)] if FCT_KEY in lagesbild_dbt.keys else [],
 )
-quality_checks = [gx_quality_checks]
+gx_effect_checks = _build_multi_check("gx_effect_checks", EFFECT_SUITES, [])
+quality_checks = [gx_quality_checks, gx_effect_checks]
 
 REQUIRED_QUALITY_CHECK_KEYS = [
-    spec.key for checks in quality_checks for spec in checks.check_specs if spec.name == SUITE_CHECK
+    spec.key for spec in gx_quality_checks.check_specs if spec.name == SUITE_CHECK
 ]
-"""Every GX suite check: the publish gate requires each to have passed."""
+"""Every GX suite check of the raw sources and dbt marts: the publish gate requires each."""
+REQUIRED_WHEN_PRESENT = {suite: suite_spec(suite).key for suite in EFFECT_SUITES}
+"""Checks of Python-written marts, required by the gate whenever their table is published."""

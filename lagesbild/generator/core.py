@@ -10,6 +10,7 @@ import polars as pl
 
 from lagesbild.generator.geography import Geography, build_geography
 from lagesbild.generator.incidents import draw_year, month_frame
+from lagesbild.generator.measures import PlantedEffects, describe_planted, write_register
 from lagesbild.generator.offences import OffenceModel, draw_month
 from lagesbild.generator.population import write_population
 from lagesbild.generator.reference import SEED_DIR, Seeds, load_seeds
@@ -25,6 +26,11 @@ Municipalities, counties, regions, the vulnerable-area list and its classificati
 are real public reference data (dbt_project/seeds). DeSO codes and populations, the
 DeSO → LPO/area assignment, offences, clearances, incidents, staffing, presence and cameras
 are generated, calibrated only to published national totals.
+
+The register of measures (landing/measures/measures.csv) is an example: the measures did
+not happen. Effects planted in the generated offences (rate ratios from the start month,
+until the end month if any; "no effect planted" = none):
+{planted}
 
 Arguments:
   scale: {scale}
@@ -61,6 +67,7 @@ def generate(
         "geography": write_delivery(geo.frame(), landing / "geography" / "deso.csv")
     }
     counts["population"] = _write_population(landing, geo, first // 12 - 1, last // 12 - 1, seed)
+    counts["measures"] = write_register(landing / "measures" / "measures.csv")
     counts.update(_write_offences(landing, seeds, geo, first, last, seed, scale))
     counts["incidents"] = _write_incidents(landing, seeds, geo, first, last, seed)
     counts.update(_write_resources(landing, seeds, geo, first, last, seed))
@@ -70,7 +77,8 @@ def generate(
         "end": month_label(last),
         "seed": seed,
     }
-    (landing / "GENERATED.txt").write_text(GENERATED_NOTE.format(**arguments), encoding="utf-8")
+    note = GENERATED_NOTE.format(**arguments, planted=describe_planted())
+    (landing / "GENERATED.txt").write_text(note, encoding="utf-8")
     return {
         **arguments,
         "data_dir": str(data_dir),
@@ -102,7 +110,9 @@ def _write_offences(
     landing: Path, seeds: Seeds, geo: Geography, first: int, last: int, seed: int, scale: str
 ) -> dict[str, int]:
     """offences/ and clearances/ month by month; returns row counts."""
-    model = OffenceModel(seeds, geo, seed, scale)
+    indicator_codes = pl.read_csv(SEED_DIR / "indicator_offence_codes.csv", infer_schema=False)
+    planted = PlantedEffects(geo, [code for code, _ in seeds.offence_codes], indicator_codes)
+    model = OffenceModel(seeds, geo, seed, scale, planted)
     pending: dict[int, list[pl.DataFrame]] = {}
     counts = {"offences": 0, "clearances": 0}
     next_id = 1

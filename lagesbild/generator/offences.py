@@ -13,6 +13,7 @@ import numpy as np
 import polars as pl
 
 from lagesbild.generator.geography import Geography
+from lagesbild.generator.measures import PlantedEffects
 from lagesbild.generator.reference import Seeds, yearly_target
 from lagesbild.generator.timeline import (
     area_effects,
@@ -90,8 +91,16 @@ def lag_cdf(decay: float) -> np.ndarray:
 class OffenceModel:
     """Monthly intensities per DeSO × offence code."""
 
-    def __init__(self, seeds: Seeds, geo: Geography, seed: int, scale: str) -> None:
+    def __init__(
+        self,
+        seeds: Seeds,
+        geo: Geography,
+        seed: int,
+        scale: str,
+        planted: PlantedEffects | None = None,
+    ) -> None:
         self.seeds, self.geo = seeds, geo
+        self.planted = planted
         self.codes = [code for code, _ in seeds.offence_codes]
         categories = [CATEGORIES[category] for _, category in seeds.offence_codes]
         shares = np.array([CODE_SHARES[code] for code in self.codes])
@@ -130,11 +139,13 @@ class OffenceModel:
         return expected * (target / expected.sum(axis=(0, 1)))
 
     def month_intensity(self, month: int) -> np.ndarray:
-        """Expected counts (n_deso, n_code) for one month index (years are cached)."""
+        """Expected counts (n_deso, n_code) for one month index (years are cached), with the
+        effects of the example measures planted (lagesbild/generator/measures.py)."""
         year = month // 12
         if self._year is None or self._year[0] != year:
             self._year = (year, self.year_intensity(year))
-        return self._year[1][month % 12]
+        intensity = self._year[1][month % 12]
+        return intensity if self.planted is None else self.planted.apply(month, intensity)
 
 
 @dataclass(frozen=True)

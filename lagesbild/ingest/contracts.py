@@ -52,6 +52,15 @@ DESO_OPTIONAL = Column("deso_code", required=False, pattern=r"^\d{4}[ABC]\d{4}$"
 OFFENCE_CODE = Column("offence_code", pattern=r"^\d{4}$", code_list="offence_code")
 AREA = Column("area_code", pattern=r"^(USO|LGB)\d{3}$", code_list="area")
 LPO = Column("lpo_code", pattern=r"^\d{6}$", code_list="lpo")
+MONTH = r"^\d{4}-(0[1-9]|1[0-2])$"
+MEASURE_KINDS = (
+    "action_plan",
+    "fixed_camera",
+    "body_worn_camera",
+    "area_police",
+    "presence",
+    "other",
+)
 
 CONTRACTS: dict[str, SourceContract] = {
     contract.source: contract
@@ -139,6 +148,27 @@ CONTRACTS: dict[str, SourceContract] = {
                 Column("area_code", required=False, pattern=r"^(USO|LGB)\d{3}$", code_list="area"),
             ),
             unique_key=("deso_code",),
+        ),
+        SourceContract(
+            source="measures",
+            description=(
+                "The register of measures (action plans, cameras, area police, presence …): one "
+                "row per measure and area (reference delivery; a corrected register is a new "
+                "vintage). Cross-row rules in lagesbild/effects/register.py."
+            ),
+            monthly=False,
+            columns=(
+                Column("measure_id", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$"),
+                Column("name"),
+                Column("kind", allowed=MEASURE_KINDS),
+                AREA,
+                Column("start_month", pattern=MONTH),
+                Column("end_month", required=False, pattern=MONTH),
+                Column("outcome_indicators", pattern=r"^[a-z0-9_]+(,[a-z0-9_]+)*$"),
+                Column("expected_direction", allowed=("decrease", "increase")),
+                Column("registered_date", Kind.DATE),
+            ),
+            unique_key=("measure_id", "area_code"),
         ),
     )
 }

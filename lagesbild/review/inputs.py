@@ -21,6 +21,7 @@ from lagesbild.settings import DataPaths
 HISTORY_MONTHS = 36
 """Months read back from the tertial's last month: the three-year trend window."""
 OPTIONAL_TABLES = ("dim_area_classification", "mart_effect_goals", "mart_resources")
+EFFECTS_TABLE = "fct_measure_effect"
 GENERATED_MARKER = "GENERATED.txt"
 
 
@@ -90,6 +91,12 @@ def load_inputs(database: Path, label: str, *, is_synthetic: bool) -> ReviewInpu
             else:
                 optional[table] = None
                 notes.append(f"marts.{table} finns inte i den publicerade databasen ännu.")
+        # measures evaluated so far (lagesbild evaluate); absent until the first evaluation
+        optional[EFFECTS_TABLE] = (
+            conn.sql(f"select * from marts.{EFFECTS_TABLE}").pl()
+            if EFFECTS_TABLE in present
+            else None
+        )
     finally:
         conn.close()
     return ReviewInputs(

@@ -19,13 +19,14 @@ from typing import Any
 
 import polars as pl
 
+from lagesbild.effects.review_summary import measures_section
 from lagesbild.reports.rendering import render, write_page
 from lagesbild.review import charts
 from lagesbild.review.area_index import CATEGORY_SV
 from lagesbild.review.compute import ALPHA, ReviewTables
 from lagesbild.review.control_charts import RULE_TEXT_SV
 from lagesbild.review.formatting import number, percent_change
-from lagesbild.review.inputs import ReviewInputs
+from lagesbild.review.inputs import EFFECTS_TABLE, ReviewInputs
 from lagesbild.review.report_maps import tertial_maps
 
 MAX_FINDINGS = 30
@@ -170,6 +171,11 @@ class ReportBuilder:
             "areas": self._areas_section(scope),
             "goals": self._goals_section(scope),
             "classification": self._classification_section(scope),
+            "measures": measures_section(
+                self.inputs.optional.get(EFFECTS_TABLE),
+                scope.slug if scope.geo_level == "region" else None,
+                self.names,
+            ),
             "index": self._index_section(scope),
             "maps": tertial_maps(
                 review=review,
