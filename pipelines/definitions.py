@@ -11,6 +11,7 @@ import dagster as dg
 from assets.ingest.assets import ingest_assets
 from assets.publish.assets import lagesbild_warehouse
 from assets.quality.checks import quality_checks
+from assets.quality.coverage_checks import coverage_checks
 from assets.resources import build_resources
 from assets.review.assets import review_assets
 from assets.warehouse.dbt_assets import lagesbild_dbt
@@ -25,7 +26,7 @@ def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:
     """Definitions bound to one data directory (default: $LAGESBILD_DATA_DIR or ./data)."""
     return dg.Definitions(
         assets=[*ingest_assets, lagesbild_dbt, lagesbild_warehouse, *review_assets],
-        asset_checks=quality_checks,
+        asset_checks=[*quality_checks, coverage_checks],
         jobs=[monthly_job, ingest_job, build_publish_job, scb_population_fetch, tertial_review_job],
         schedules=[monthly_schedule, tertial_review_schedule],
         sensors=[landing_zone_sensor],

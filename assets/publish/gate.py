@@ -21,6 +21,7 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from dagster_duckdb import DuckDBResource
 
 from assets.quality.checks import REQUIRED_QUALITY_CHECK_KEYS
+from assets.quality.coverage_checks import REQUIRED_COVERAGE_CHECK_KEYS
 from assets.warehouse.dbt_assets import lagesbild_dbt
 from lagesbild.ingest.raw_store import missing_sources
 from lagesbild.months import month_start
@@ -36,13 +37,15 @@ from lagesbild.settings import MONTHLY_SOURCES, DataPaths
 
 
 def required_check_keys() -> list[dg.AssetCheckKey]:
-    """Every GX suite check plus every blocking dbt test (severity error), sorted."""
+    """Every coverage check, GX suite check and blocking dbt test (severity error), sorted."""
     dbt_blocking = [spec.key for spec in lagesbild_dbt.check_specs if spec.blocking]
-    keys = {*REQUIRED_QUALITY_CHECK_KEYS, *dbt_blocking}
+    keys = {*REQUIRED_COVERAGE_CHECK_KEYS, *REQUIRED_QUALITY_CHECK_KEYS, *dbt_blocking}
     return sorted(
         keys,
         key=lambda key: (
-            key not in REQUIRED_QUALITY_CHECK_KEYS,  # GX suites first in messages
+            # in messages: coverage (a unit missing) first, then the GX suites, then dbt
+            key not in REQUIRED_COVERAGE_CHECK_KEYS,
+            key not in REQUIRED_QUALITY_CHECK_KEYS,
             key.asset_key.to_user_string(),
             key.name,
         ),
