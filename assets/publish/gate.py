@@ -31,7 +31,7 @@ from lagesbild.publish.docs_site import (
     keep_publication_docs,
 )
 from lagesbild.publish.gate import GateReport
-from lagesbild.publish.publisher import Publication, PublicationError, publish
+from lagesbild.publish.publisher import MONTHLY, Publication, PublicationError, publish
 from lagesbild.quality.config import disclosure_threshold
 from lagesbild.settings import MONTHLY_SOURCES, DataPaths
 
@@ -63,6 +63,9 @@ def _targets_current(record: Any, target: Any, materialization: Any) -> bool:
     return record.event is not None and record.event.timestamp >= materialization.timestamp
 
 
+EVALUATED = (AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED)
+
+
 def verify_required_checks(
     instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey] | None = None
 ) -> GateReport:
@@ -78,13 +81,17 @@ def verify_required_checks(
         materialization = materialized[asset_key]
         label = f"{asset_key.to_user_string()}:{key.name}"
         record = latest.get(key)
-        evaluation = record.evaluation if record is not None else None
+        # a PLANNED record carries the planned event, not an evaluation
+        evaluated = record is not None and record.status in EVALUATED
+        evaluation = record.evaluation if evaluated else None
         target = evaluation.target_materialization_data if evaluation is not None else None
         entry: dict[str, Any] = {"check": label, "run_id": record.run_id if record else None}
         if materialization is None:
             problem = "the asset has never been materialized"
-        elif record is None or record.status == AssetCheckExecutionRecordStatus.PLANNED:
+        elif record is None:
             problem = "was never evaluated"
+        elif record.status == AssetCheckExecutionRecordStatus.PLANNED:
+            problem = f"was planned in run {record.run_id} but not evaluated (the run stopped)"
         elif evaluation is None:
             problem = f"has no evaluation (status {record.status.value}) in run {record.run_id}"
         elif not _targets_current(record, target, materialization):
@@ -118,6 +125,8 @@ def publish_through_gate(
     month: str,
     *,
     draw_docs: bool = True,
+    kind: str = MONTHLY,
+    covers: str | None = None,
 ) -> GatedPublication:
     """Publish the build database as of `month` — only if the month is complete and the gate
     passes; otherwise raise a `dg.Failure` naming why, leaving the last publication in place.
@@ -157,6 +166,8 @@ def publish_through_gate(
                 run_id=run_id,
                 check_results=gate.results,
                 disclosure_threshold=disclosure_threshold(),
+                kind=kind,
+                covers=covers,
             )
         except BaseException as error:
             wait([drawing])

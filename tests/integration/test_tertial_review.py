@@ -117,3 +117,15 @@ def test_the_schedule_runs_a_complete_tertial_and_skips_an_incomplete_one(pipeli
     september = tick(datetime(2024, 9, 12, 7, 0, tzinfo=STOCKHOLM))
     assert isinstance(september, dg.SkipReason)
     assert "2024-T2 is not complete" in september.skip_message
+
+
+def test_the_review_publication_is_logged_as_covering_its_tertial(reviewed) -> None:
+    conn = duckdb.connect(str(reviewed.publish_db), read_only=True)
+    try:
+        kind, covers, month = conn.execute(
+            "select kind, covers, month from meta.publication_log "
+            "order by published_at desc limit 1"
+        ).fetchall()[0]
+    finally:
+        conn.close()
+    assert (kind, covers, month) == ("tertial_review", "2024-T1", "2024-04")
