@@ -253,7 +253,7 @@ def event_coverage(
     checked = sorted(months)
     outcome = SourceCoverage(source, checked)
     delivered = delivered_months(conn, source)
-    outcome.undelivered = [m for m in checked if m not in set(delivered)]
+    outcome.undelivered = [m for m in checked if m not in delivered]
     if not delivered or not checked:
         return outcome
     last = max(checked[-1], delivered[-1])
@@ -261,11 +261,11 @@ def event_coverage(
     units, matrix, axis = count_matrix(counts, delivered, min(delivered[0], checked[0]), last)
     thresholds = config.coverage_thresholds()
     assessment = assess(matrix, thresholds)
-    columns = [axis.index(m) for m in checked if m in delivered]
-    status = assessment.status[:, columns]
-    outcome.judged = int(np.isin(status, ["ok", "warn", "block"]).sum())
+    columns = {axis.index(m) for m in checked if m in delivered}
+    status = assessment.status[:, sorted(columns)]
     outcome.no_history = int((status == NO_HISTORY).sum())
-    flagged = [(r, c) for r, c in assessment.flagged() if c in set(columns)]
+    outcome.judged = status.size - outcome.no_history
+    flagged = [(r, c) for r, c in assessment.flagged() if c in columns]
     if not flagged:
         return outcome
     rows, cols = np.array([r for r, _ in flagged]), np.array([c for _, c in flagged])
