@@ -30,6 +30,11 @@ SUITE_CHECK = "gx_suite"
 """The name of every Great Expectations suite check (one per dataset); required for publication."""
 PLAUSIBILITY_CHECK = "gx_plausibility"
 """The month-on-month plausibility check (a warning, never blocking)."""
+COVERAGE_CHECK = "coverage_complete"
+"""Every unit of a monthly source delivered, at a count its own history makes plausible;
+required for publication (missing is not zero)."""
+COVERAGE_DROP_CHECK = "coverage_drop"
+"""Smaller, merely unusual drops of an event source's units (a warning, never blocking)."""
 
 
 @dataclass(frozen=True)

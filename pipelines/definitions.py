@@ -12,6 +12,7 @@ from assets.effects.assets import effects_assets
 from assets.ingest.assets import ingest_assets
 from assets.publish.assets import lagesbild_warehouse
 from assets.quality.checks import quality_checks
+from assets.quality.coverage_checks import coverage_checks
 from assets.reports.assets import reports_assets
 from assets.resources import build_resources
 from assets.review.assets import review_assets
@@ -41,7 +42,7 @@ def build_definitions(paths: DataPaths | None = None) -> dg.Definitions:
             *review_assets,
             *effects_assets,
         ],
-        asset_checks=quality_checks,
+        asset_checks=[*quality_checks, coverage_checks],
         jobs=[
             monthly_job,
             ingest_job,

@@ -42,7 +42,11 @@ def range_tags(start: str, end: str) -> dict[str, str]:
 
 
 def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
-    """The user-facing reason of every failed step (Failure descriptions or error messages)."""
+    """The user-facing reason of every failed step (Failure descriptions or error messages).
+
+    A failed Dagster-blocking check only says which check failed; its reason (the check's
+    description, e.g. the units missing from a delivery) is added below it.
+    """
     messages: list[str] = []
     for event in result.all_events:
         if event.event_type != dg.DagsterEventType.STEP_FAILURE:
@@ -53,7 +57,22 @@ def failure_messages(result: dg.ExecuteInProcessResult) -> list[str]:
         elif data.error is not None:
             cause = data.error.cause.message if data.error.cause else data.error.message
             messages.append(f"[{event.step_key}] {cause.strip()}")
+            if data.error.cls_name == BLOCKING_CHECK_FAILED:
+                messages += _failed_check_reasons(result, event.step_key)
     return messages
+
+
+BLOCKING_CHECK_FAILED = "DagsterAssetCheckFailedError"
+
+
+def _failed_check_reasons(result: dg.ExecuteInProcessResult, step_key: str | None) -> list[str]:
+    """`asset:check FAILED: description` for every failed ERROR check of one step."""
+    return [
+        f"[{step_key}] {evaluation.asset_check_key.asset_key.to_user_string()}:"
+        f"{evaluation.check_name} FAILED: {evaluation.description}"
+        for evaluation in result.get_asset_check_evaluations()
+        if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR
+    ]
 
 
 def run_months(

@@ -153,3 +153,18 @@ def test_the_window_reaches_dbt_in_the_environment_and_is_cleared_after(
     set_window_environment(dbt_vars_for_run({}))  # a run without months: every month
     assert "LAGESBILD_DBT_START_MONTH" not in os.environ
     assert "LAGESBILD_DBT_END_MONTH" not in os.environ
+
+
+def test_every_dbt_test_is_a_check_the_publish_gate_requires() -> None:
+    """A dbt test dagster-dbt cannot attach (e.g. a `meta.dagster.ref` to a model the test
+    does not read) would run in `dbt build` but never be required by the gate."""
+    from assets.publish.gate import required_check_keys
+    from assets.warehouse.dbt_assets import lagesbild_dbt
+    from assets.warehouse.project import dbt_project
+
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    tests = {n["name"] for n in manifest["nodes"].values() if n["resource_type"] == "test"}
+    checks = {key.name for key in lagesbild_dbt.check_keys}
+    assert tests == checks
+    required = {key.name for key in required_check_keys()}
+    assert checks <= required

@@ -3,7 +3,7 @@
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from assets.partitions import monthly_partitions
+from assets.partitions import WINDOW_START_TAG, monthly_partitions
 from assets.policy import PUBLISH
 from assets.publish.gate import publish_through_gate
 from assets.resources import LagesbildSettings
@@ -35,13 +35,16 @@ def lagesbild_warehouse(
     context: dg.AssetExecutionContext, settings: LagesbildSettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     month = context.partition_keys[-1]
-    gated = publish_through_gate(context, settings.paths, warehouse, month)
+    first = context.run.tags.get(WINDOW_START_TAG) or context.partition_keys[0]
+    covers = month if first == month else f"{first}..{month}"
+    gated = publish_through_gate(context, settings.paths, warehouse, month, covers=covers)
     publication = gated.publication
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),
             "archived_as": dg.MetadataValue.path(str(publication.archived_as)),
             "month": month,
+            "covers": covers,
             "size_bytes": publication.size_bytes,
             "dagster/row_count": sum(publication.row_counts.values()),
             "row_counts": dg.MetadataValue.json(publication.row_counts),

@@ -23,6 +23,7 @@ from dagster._core.storage.asset_check_execution_record import AssetCheckExecuti
 from dagster_duckdb import DuckDBResource
 
 from assets.quality.checks import REQUIRED_QUALITY_CHECK_KEYS, REQUIRED_WHEN_PRESENT
+from assets.quality.coverage_checks import REQUIRED_COVERAGE_CHECK_KEYS
 from assets.warehouse.dbt_assets import lagesbild_dbt
 from lagesbild.ingest.raw_store import missing_sources
 from lagesbild.months import month_start
@@ -32,21 +33,23 @@ from lagesbild.publish.docs_site import (
     keep_publication_docs,
 )
 from lagesbild.publish.gate import GateReport
-from lagesbild.publish.publisher import Publication, PublicationError, publish
+from lagesbild.publish.publisher import MONTHLY, Publication, PublicationError, publish
 from lagesbild.quality.config import disclosure_threshold
 from lagesbild.settings import MONTHLY_SOURCES, DataPaths
 
 
 def required_check_keys(present: Collection[str] = ()) -> list[dg.AssetCheckKey]:
-    """Every GX suite check plus every blocking dbt test (severity error), sorted — and the
-    suite of every Python-written mart among the `present` tables (e.g. the effect tables)."""
+    """Every coverage check, GX suite check and blocking dbt test (severity error), sorted —
+    and the suite of every Python-written mart among the `present` tables (the effect tables)."""
     dbt_blocking = [spec.key for spec in lagesbild_dbt.check_specs if spec.blocking]
-    keys = {*REQUIRED_QUALITY_CHECK_KEYS, *dbt_blocking}
+    keys = {*REQUIRED_COVERAGE_CHECK_KEYS, *REQUIRED_QUALITY_CHECK_KEYS, *dbt_blocking}
     keys |= {key for table, key in REQUIRED_WHEN_PRESENT.items() if table in present}
     return sorted(
         keys,
         key=lambda key: (
-            key not in REQUIRED_QUALITY_CHECK_KEYS,  # GX suites first in messages
+            # in messages: coverage (a unit missing) first, then the GX suites, then dbt
+            key not in REQUIRED_COVERAGE_CHECK_KEYS,
+            key not in REQUIRED_QUALITY_CHECK_KEYS,
             key.asset_key.to_user_string(),
             key.name,
         ),
@@ -64,6 +67,9 @@ def _targets_current(record: Any, target: Any, materialization: Any) -> bool:
     return record.event is not None and record.event.timestamp >= materialization.timestamp
 
 
+EVALUATED = (AssetCheckExecutionRecordStatus.SUCCEEDED, AssetCheckExecutionRecordStatus.FAILED)
+
+
 def verify_required_checks(
     instance: dg.DagsterInstance, keys: list[dg.AssetCheckKey] | None = None
 ) -> GateReport:
@@ -79,13 +85,17 @@ def verify_required_checks(
         materialization = materialized[asset_key]
         label = f"{asset_key.to_user_string()}:{key.name}"
         record = latest.get(key)
-        evaluation = record.evaluation if record is not None else None
+        # a PLANNED record carries the planned event, not an evaluation
+        evaluated = record is not None and record.status in EVALUATED
+        evaluation = record.evaluation if evaluated else None
         target = evaluation.target_materialization_data if evaluation is not None else None
         entry: dict[str, Any] = {"check": label, "run_id": record.run_id if record else None}
         if materialization is None:
             problem = "the asset has never been materialized"
-        elif record is None or record.status == AssetCheckExecutionRecordStatus.PLANNED:
+        elif record is None:
             problem = "was never evaluated"
+        elif record.status == AssetCheckExecutionRecordStatus.PLANNED:
+            problem = f"was planned in run {record.run_id} but not evaluated (the run stopped)"
         elif evaluation is None:
             problem = f"has no evaluation (status {record.status.value}) in run {record.run_id}"
         elif not _targets_current(record, target, materialization):
@@ -127,6 +137,8 @@ def publish_through_gate(
     month: str,
     *,
     draw_docs: bool = True,
+    kind: str = MONTHLY,
+    covers: str | None = None,
 ) -> GatedPublication:
     """Publish the build database as of `month` — only if the month is complete and the gate
     passes; otherwise raise a `dg.Failure` naming why, leaving the last publication in place.
@@ -167,6 +179,8 @@ def publish_through_gate(
                 run_id=run_id,
                 check_results=gate.results,
                 disclosure_threshold=disclosure_threshold(),
+                kind=kind,
+                covers=covers,
             )
         except BaseException as error:
             wait([drawing])

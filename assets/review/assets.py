@@ -11,6 +11,7 @@ from assets.policy import REVIEW
 from assets.publish.assets import PUBLISHED_WAREHOUSE_KEY
 from assets.publish.gate import publish_through_gate
 from assets.resources import LagesbildSettings
+from lagesbild.publish.publisher import TERTIAL_REVIEW
 from lagesbild.review.run import (
     REVIEW_SCHEMA,
     REVIEW_TABLES,
@@ -79,7 +80,15 @@ def tertial_review(
     def republish() -> None:
         # The build database may hold a later build that failed its checks (a refused month):
         # republish only what the gate passes, exactly like the monthly publication.
-        publish_through_gate(context, paths, warehouse, last_month, draw_docs=False)
+        publish_through_gate(
+            context,
+            paths,
+            warehouse,
+            last_month,
+            draw_docs=False,
+            kind=TERTIAL_REVIEW,
+            covers=label,
+        )
 
     try:
         outcome = run_review(paths, label, connect_build=connect_build, republish=republish)

@@ -85,8 +85,12 @@ create table if not exists meta.publication_log (
     input_deliveries json,
     check_results json,
     row_counts json,
-    table_checksums json
+    table_checksums json,
+    kind varchar,                     -- monthly | tertial_review (NULL: logged before kinds)
+    covers varchar                    -- the months a monthly run built, or the tertial reviewed
 )"""
+MONTHLY, TERTIAL_REVIEW = "monthly", "tertial_review"
+"""What a publication is: a monthly run's, or the tertial review's republication."""
 
 
 class PublicationError(RuntimeError):
@@ -176,6 +180,8 @@ def _build_candidate(
     month: str,
     run_id: str,
     check_results: list[dict[str, object]],
+    kind: str = MONTHLY,
+    covers: str | None = None,
 ) -> tuple[dict[str, int], dict[str, str], list[dict[str, object]]]:
     """Write the new publication file from the build database (opened read-only)."""
     conn = create_published_database(candidate)
@@ -199,12 +205,14 @@ def _build_candidate(
         conn.execute(PUBLICATION_LOG_DDL)
         if previous is not None and previous.exists():
             conn.execute(f"attach '{previous}' as previous (read_only)")
+            # by name: a log from before a column was added stays readable (NULL there)
             conn.execute(
-                "insert into meta.publication_log select * from previous.meta.publication_log"
+                "insert into meta.publication_log by name "
+                "select * from previous.meta.publication_log"
             )
             conn.execute("detach previous")
         conn.execute(
-            "insert into meta.publication_log values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into meta.publication_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 run_id,
                 month,
@@ -215,6 +223,8 @@ def _build_candidate(
                 json.dumps(check_results),
                 json.dumps({t: c for t, (c, _) in expected.items()}),
                 json.dumps({t: s for t, (_, s) in expected.items()}),
+                kind,
+                covers or month,
             ],
         )
         conn.execute("checkpoint")
@@ -336,8 +346,15 @@ def publish(
     run_id: str,
     check_results: list[dict[str, object]] | None = None,
     disclosure_threshold: int = DEFAULT_DISCLOSURE_THRESHOLD,
+    kind: str = MONTHLY,
+    covers: str | None = None,
 ) -> Publication:
-    """Publish the marts atomically, with per-region files and the public export."""
+    """Publish the marts atomically, with per-region files and the public export.
+
+    `kind` and `covers` say in the publication log what the publication is: a monthly run's
+    (covering the months it built, `YYYY-MM` or `YYYY-MM..YYYY-MM`) or the tertial review's
+    republication (covering the tertial, `YYYY-Tn`).
+    """
     staging = paths.publish_staging
     for folder in (staging, paths.publish_archive, paths.publish_dir / "regions"):
         folder.mkdir(parents=True, exist_ok=True)
@@ -351,6 +368,8 @@ def publish(
             month=month,
             run_id=run_id,
             check_results=check_results or [],
+            kind=kind,
+            covers=covers,
         )
         fault_point("after_build")
         verify_candidate(candidate, row_counts, checksums, run_id)

@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from lagesbild.review.area_index import AreaIndex, build_area_index
+from lagesbild.review.chance import chance_probability
 from lagesbild.review.control_charts import laney_u_prime
 from lagesbild.review.findings import generate_findings
 from lagesbild.review.inputs import ReviewInputs
@@ -34,6 +35,9 @@ BASELINE_MONTHS = 24
 MIN_BASELINE_MONTHS = 12
 MIN_TREND_MONTHS = 15
 TERTIAL_LENGTH = 4
+PERSISTENT_MONTHS = 2
+"""A control signal persists when rules fire in at least this many months of the tertial."""
+AGREES, PERSISTENT, SINGLE = "agrees", "persistent", "single"
 
 
 @dataclass
@@ -66,6 +70,34 @@ def _window_sum(values: np.ndarray, columns: slice) -> np.ndarray:
     return np.where(np.isfinite(block).all(axis=1), np.nansum(block, axis=1), np.nan)
 
 
+def control_evidence(
+    signals: list[str | None],
+    directions: list[str | None],
+    months_signalled: np.ndarray,
+    significant: np.ndarray,
+    rate_ratio: np.ndarray,
+) -> list[str | None]:
+    """How much a control-chart signal is worth, per series (docs/reviews.md):
+
+    `agrees` — the rate-ratio test is significant (BH) in the same direction; `persistent` —
+    rules fired in two or more of the tertial's months; `single` — one month only, to watch.
+    """
+    out: list[str | None] = []
+    for i, signal in enumerate(signals):
+        if signal is None:
+            out.append(None)
+            continue
+        rr = rate_ratio[i]
+        same_way = (directions[i] == "up" and rr > 1) or (directions[i] == "down" and rr < 1)
+        if significant[i] and np.isfinite(rr) and same_way:
+            out.append(AGREES)
+        elif months_signalled[i] >= PERSISTENT_MONTHS:
+            out.append(PERSISTENT)
+        else:
+            out.append(SINGLE)
+    return out
+
+
 def count_statistics(arrays: SeriesArrays, label: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Review rows and chart rows for count indicators."""
     y, pop = arrays.counts, arrays.population
@@ -87,9 +119,19 @@ def count_statistics(arrays: SeriesArrays, label: str) -> tuple[pl.DataFrame, pl
     chart = laney_u_prime(y, pop / 1000.0, baseline)
     window = np.zeros(n_months, dtype=bool)
     window[now] = True
-    signals = chart.signals(window)
     enough_baseline = (np.isfinite(y) & baseline).sum(axis=1) >= MIN_BASELINE_MONTHS
-    signals = [s if ok else None for s, ok in zip(signals, enough_baseline, strict=True)]
+    charted = enough_baseline & np.isfinite(chart.centre) & (chart.centre > 0)
+    signals = [s if ok else None for s, ok in zip(chart.signals(window), charted, strict=True)]
+    directions = [
+        d if ok else None for d, ok in zip(chart.directions(window), charted, strict=True)
+    ]
+    months_signalled = np.where(charted, chart.months_signalled(window), 0)
+    in_baseline = np.isfinite(y) & baseline[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        baseline_mean = np.where(in_baseline, y, 0).sum(axis=1) / in_baseline.sum(axis=1)
+    chance_any, chance_persistent = chance_probability(np.where(charted, baseline_mean, np.nan))
+    significant = np.isfinite(q) & (q < ALPHA)
+    evidence = control_evidence(signals, directions, months_signalled, significant, rr.rate_ratio)
 
     mean_pop1 = e1 / TERTIAL_LENGTH
     mean_pop0 = e0 / TERTIAL_LENGTH
@@ -105,7 +147,7 @@ def count_statistics(arrays: SeriesArrays, label: str) -> tuple[pl.DataFrame, pl
         pl.Series("rr_ci_high", rr.ci_high),
         pl.Series("p_value", rr.p_value),
         pl.Series("q_value", q),
-        pl.Series("is_significant", np.isfinite(q) & (q < ALPHA)),
+        pl.Series("is_significant", significant),
         pl.Series("is_few_events", ~(np.fmin(x1, x0) >= FEW_EVENTS)),
         pl.Series("wheeler_z", wheeler_z(x1, x0)),
         pl.Series("trend_rr_per_year", trend_rr),
@@ -116,6 +158,13 @@ def count_statistics(arrays: SeriesArrays, label: str) -> tuple[pl.DataFrame, pl
         pl.Series("control_signal", signals, dtype=pl.String),
         pl.Series("control_centre", chart.centre),
         pl.Series("laney_sigma_z", chart.sigma_z),
+        pl.Series("control_charted", charted),
+        pl.Series("control_signal_months", months_signalled.astype(np.int64)),
+        pl.Series("control_direction", directions, dtype=pl.String),
+        pl.Series("control_evidence", evidence, dtype=pl.String),
+        pl.Series("control_baseline_mean", np.where(charted, baseline_mean, np.nan)),
+        pl.Series("control_chance_p", chance_any),
+        pl.Series("control_chance_p_persistent", chance_persistent),
     ).fill_nan(None)
 
     shown = slice(max(0, now.start - BASELINE_MONTHS), n_months)
@@ -170,30 +219,50 @@ def ratio_statistics(arrays: SeriesArrays, label: str) -> pl.DataFrame:
     ).fill_nan(None)
 
 
+def _ranked(group: pl.DataFrame, descending: bool) -> pl.DataFrame:
+    """EB-shrunk tertial rates of one group of units, ranked with 90 % intervals."""
+    exposure = group["population_current"].to_numpy() * TERTIAL_LENGTH / 1000.0
+    shrunk = eb_shrink_rates(group["count_current"].to_numpy(), exposure)
+    rank, low, high = rank_with_intervals(shrunk, descending=descending)
+    return group.select(SERIES_KEY).with_columns(
+        pl.Series("rate_eb", shrunk.rate * TERTIAL_LENGTH),
+        pl.Series("rank", rank),
+        pl.Series("rank_ci_low", low),
+        pl.Series("rank_ci_high", high),
+        pl.lit(group.height).alias("rank_n"),
+    )
+
+
 def area_ranks(review: pl.DataFrame, geography: pl.DataFrame, indicators: pl.DataFrame):
-    """EB-shrunk tertial rates of the (atomic) areas, ranked per indicator with intervals."""
+    """EB-shrunk tertial rates ranked per indicator with intervals: the (atomic) areas among
+    all areas of the country; municipalities and LPOs among those of their own region (what a
+    region without a listed area shows instead)."""
+    worse = dict(zip(indicators["indicator_code"], indicators["higher_is_worse"], strict=True))
     atomic = geography.filter(
         (pl.col("geo_level") == "area") & ~pl.col("is_composite").fill_null(False)
     ).select("geo_code")
-    worse = dict(zip(indicators["indicator_code"], indicators["higher_is_worse"], strict=True))
-    pieces = []
     areas = review.filter(pl.col("geo_level") == "area").join(atomic, on="geo_code")
+    pieces = []
     for (code,), group in areas.group_by(["indicator_code"]):
-        exposure = group["population_current"].to_numpy() * TERTIAL_LENGTH / 1000.0
-        shrunk = eb_shrink_rates(group["count_current"].to_numpy(), exposure)
-        rank, low, high = rank_with_intervals(shrunk, descending=bool(worse.get(code, True)))
         pieces.append(
-            group.select(SERIES_KEY).with_columns(
-                pl.Series("rate_eb", shrunk.rate * TERTIAL_LENGTH),
-                pl.Series("rank_among_areas", rank),
-                pl.Series("rank_ci_low", low),
-                pl.Series("rank_ci_high", high),
-                pl.lit(group.height).alias("rank_n_areas"),
+            _ranked(group, bool(worse.get(code, True))).rename(
+                {"rank": "rank_among_areas", "rank_n": "rank_n_areas"}
+            )
+        )
+    regional = review.filter(
+        pl.col("geo_level").is_in(["municipality", "lpo"])
+        & (pl.col("population_current") > 0)
+        & pl.col("count_current").is_not_null()
+    ).join(geography.select("geo_level", "geo_code", "region"), on=["geo_level", "geo_code"])
+    for (code, _, _), group in regional.group_by(["indicator_code", "geo_level", "region"]):
+        pieces.append(
+            _ranked(group, bool(worse.get(code, True))).rename(
+                {"rank": "rank_in_region", "rank_n": "rank_n_in_region"}
             )
         )
     if not pieces:
         return None
-    return pl.concat(pieces).fill_nan(None)
+    return pl.concat(pieces, how="diagonal_relaxed").fill_nan(None)
 
 
 def goal_progress(inputs: ReviewInputs) -> pl.DataFrame | None:
@@ -227,7 +296,7 @@ def build_review(inputs: ReviewInputs) -> ReviewTables:
     review = (
         review.join(geo, on=["geo_level", "geo_code"], how="left")
         .join(inputs.indicators.select("indicator_code", "kind"), on="indicator_code", how="left")
-        .with_columns(pl.col("rank_among_areas").cast(pl.Int64))
+        .with_columns(pl.col("rank_among_areas", "rank_in_region").cast(pl.Int64))
     )
     leading = ["tertial_label", *SERIES_KEY]
     review = review.select(*leading, pl.exclude(leading)).sort(SERIES_KEY)

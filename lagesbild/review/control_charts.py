@@ -29,6 +29,8 @@ RULES = (
     "trend_6_rising",
     "trend_6_falling",
 )
+UPWARD_RULES = ("outside_upper", "run_8_above", "trend_6_rising")
+"""Rules that signal a rise; the others signal a fall."""
 RULE_TEXT_SV = {
     "outside_upper": "över övre kontrollgränsen",
     "outside_lower": "under nedre kontrollgränsen",
@@ -57,6 +59,26 @@ class ControlChart:
             names = [rule for rule in RULES if self.fired[rule][s, window].any()]
             out.append(";".join(names) if names else None)
         return out
+
+    def months_signalled(self, window: np.ndarray) -> np.ndarray:
+        """Per series: in how many months of the window any rule fired (persistence)."""
+        fired = np.zeros((self.rate.shape[0], int(window.sum())), dtype=bool)
+        for rule in RULES:
+            fired |= self.fired[rule][:, window]
+        return fired.sum(axis=1)
+
+    def directions(self, window: np.ndarray) -> list[str | None]:
+        """Per series: 'up', 'down' or 'both' by the rules fired within the window, or None."""
+        up = np.zeros(self.rate.shape[0], dtype=bool)
+        down = np.zeros(self.rate.shape[0], dtype=bool)
+        for rule in RULES:
+            hit = self.fired[rule][:, window].any(axis=1)
+            if rule in UPWARD_RULES:
+                up |= hit
+            else:
+                down |= hit
+        labels = np.select([up & down, up, down], ["both", "up", "down"], default="")
+        return [label or None for label in labels.tolist()]
 
 
 def _run_lengths(condition: np.ndarray) -> np.ndarray:

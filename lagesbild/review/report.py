@@ -25,12 +25,24 @@ from lagesbild.review import charts
 from lagesbild.review.area_index import CATEGORY_SV
 from lagesbild.review.compute import ALPHA, ReviewTables
 from lagesbild.review.control_charts import RULE_TEXT_SV
+from lagesbild.review.findings import findings_and_watch
 from lagesbild.review.formatting import number, percent_change
 from lagesbild.review.inputs import EFFECTS_TABLE, ReviewInputs
 from lagesbild.review.report_maps import tertial_maps
+from lagesbild.review.report_sections import (
+    MAX_UNIT_PANELS,
+    chance_summary,
+    choose_units,
+    in_scope,
+    order_units,
+    panel_titles,
+    rank_table,
+    section_indicator,
+)
+from lagesbild.review.statistics import FEW_EVENTS
 
 MAX_FINDINGS = 30
-MAX_AREA_PANELS = 12
+MAX_WATCH = 15
 TEMPLATE = "tertial.html.j2"
 
 
@@ -118,9 +130,7 @@ class ReportBuilder:
         ranked = sorted(self.count_codes, key=lambda c: (-weights.get(c, 0), c))
         self.headline = ranked[0] if ranked else None
         self.geo = inputs.geography
-        self.series = charts.index_chart_series(
-            tables.chart.filter(pl.col("geo_level").is_in(["nation", "region", "area"]))
-        )
+        self.series = charts.index_chart_series(tables.chart)
 
     def scopes(self) -> list[Scope]:
         regions = self.geo.filter(pl.col("geo_level") == "region").sort("geo_code")
@@ -129,13 +139,22 @@ class ReportBuilder:
             out.append(Scope(row["geo_code"], "region", row["geo_code"], f"region {row['name']}"))
         return out
 
-    def _findings(self, scope: Scope) -> pl.DataFrame:
+    def _findings(self, scope: Scope) -> tuple[pl.DataFrame, pl.DataFrame]:
+        """(findings, single-point signals to watch) of the scope, strongest evidence first."""
         findings = self.tables.findings
         if scope.geo_level == "region":
             findings = findings.filter(pl.col("region") == scope.slug)
         else:
             findings = findings.filter(pl.col("geo_level").is_in(["nation", "region", "area"]))
-        return findings.head(MAX_FINDINGS)
+        found, watch = findings_and_watch(findings)
+        return found.head(MAX_FINDINGS), watch.head(MAX_WATCH)
+
+    def _chance(self, scope: Scope) -> dict[str, Any]:
+        review = in_scope(
+            self.tables.review.filter(pl.col("kind") == "count"), scope.geo_level, scope.slug
+        )
+        findings = in_scope(self.tables.findings, scope.geo_level, scope.slug)
+        return chance_summary(review, findings)
 
     def _areas(self, scope: Scope) -> pl.DataFrame:
         areas = self.geo.filter(
@@ -152,6 +171,7 @@ class ReportBuilder:
         own = review.filter(
             (pl.col("geo_level") == scope.geo_level) & (pl.col("geo_code") == scope.geo_code)
         )
+        found, watch = self._findings(scope)
         return {
             "title": f"Tertialuppföljning {label} – {scope.title}",
             "label": label,
@@ -163,9 +183,14 @@ class ReportBuilder:
             "n_significant": int(review["is_significant"].fill_null(False).sum()),
             "alpha": f"{ALPHA:g}",
             "findings": [
-                {"text": row["text_sv"], "caveat": row["caveat_sv"]}
-                for row in self._findings(scope).iter_rows(named=True)
+                {"text": row["text_sv"], "caveat": row["caveat_sv"], "evidence": row["evidence"]}
+                for row in found.iter_rows(named=True)
             ],
+            "watch": [
+                {"text": row["text_sv"], "evidence": row["evidence"]}
+                for row in watch.iter_rows(named=True)
+            ],
+            "chance": self._chance(scope),
             "indicators": indicator_table(own, self.names),
             "control": self._control_figure(scope),
             "areas": self._areas_section(scope),
@@ -206,71 +231,58 @@ class ReportBuilder:
         )
 
     def _areas_section(self, scope: Scope) -> dict[str, Any] | None:
-        if self.headline is None:
-            return None
-        areas = self._areas(scope)
-        rows = self.tables.review.filter(
-            (pl.col("geo_level") == "area") & (pl.col("indicator_code") == self.headline)
-        ).join(areas.select("geo_code"), on="geo_code")
-        name = self.names.get(self.headline, self.headline)
-        if rows.is_empty():
-            return {"indicator": name, "empty": f"Inga områden i {scope.title}."}
-        ordered = rows.sort("rank_among_areas", nulls_last=True)
+        """The scope's areas — or, for a region without one, its municipalities and LPOs —
+        on an indicator with enough events (report_sections.section_indicator)."""
+        units = choose_units(self.tables.review, self._areas(scope), scope.slug, scope.title)
+        weights = self.tables.area_index.summary.get("weights", {})
+        code, median = section_indicator(units.rows, self.count_codes, weights)
+        if code is None:
+            return {
+                "title": units.title,
+                "indicator": "",
+                "empty": f"Inga enheter i {scope.title}.",
+            }
+        name = self.names.get(code, code)
+        rows = units.rows.filter(pl.col("indicator_code") == code)
+        ordered = order_units(rows, units.rank_column)
+        with_level = units.rank_column == "rank_in_region"
         panels = [
-            ("area", r["geo_code"], self.headline, r["name"] or r["geo_code"])
-            for r in ordered.head(MAX_AREA_PANELS).iter_rows(named=True)
+            (level, geo_code, code, title)
+            for level, geo_code, title in panel_titles(ordered, with_level)
         ]
         nation = self.tables.review.filter(
-            (pl.col("geo_level") == "nation") & (pl.col("indicator_code") == self.headline)
+            (pl.col("geo_level") == "nation") & (pl.col("indicator_code") == code)
         )
         national_rate = nation["rate_current"][0] if nation.height else None
-        funnel = charts.funnel_chart(
-            rows,
-            national_rate if national_rate is not None else float("nan"),
-            f"{name}: områdenas tertialtakt mot befolkning (trattdiagram)",
-        )
-        table_rows = [
-            [
-                r["name"] or r["geo_code"],
-                number(r["count_current"]),
-                number(r["rate_current"], 2),
-                number(r.get("rate_eb"), 2),
-                f"{number(r['rank_among_areas'])} ({number(r.get('rank_ci_low'))}–"
-                f"{number(r.get('rank_ci_high'))})",
-                percent_change(r["rate_ratio"]),
-                "ja" if r["is_significant"] else "nej",
-            ]
-            for r in ordered.iter_rows(named=True)
-        ]
+        headers, table_rows = rank_table(ordered, units.rank_column, with_level)
         return {
+            "title": units.title,
             "indicator": name,
             "empty": None,
+            "note": units.note,
+            "why": f"{name} visas eftersom enheterna har tillräckligt många händelser "
+            f"(median {number(median)} under tertialen; indikatorer med färre än "
+            f"{FEW_EVENTS} händelser per enhet säger för lite).",
+            "rank_text": units.rank_text,
             "panels": figure(
                 charts.control_small_multiples(self.series, panels),
-                f"{name} per område (högst rangordnade först, högst {MAX_AREA_PANELS}): "
+                f"{name} per enhet (högst krympt takt först, högst {MAX_UNIT_PANELS}): "
                 "månadstakt med kontrollgränser.",
                 "areas",
                 "Inga serier.",
             ),
             "funnel": figure(
-                funnel,
+                charts.funnel_chart(
+                    rows,
+                    national_rate if national_rate is not None else float("nan"),
+                    f"{name}: enheternas tertialtakt mot befolkning (trattdiagram)",
+                ),
                 "Trattdiagram: prickar utanför trattens 99,8 %-gräns avviker "
                 "mer än slumpen förklarar.",
                 "funnel",
                 "Trattdiagram saknas.",
             ),
-            "ranks": table(
-                [
-                    "Område",
-                    "Antal",
-                    "Per 1 000",
-                    "Krympt",
-                    "Rang (90 % int.)",
-                    "Förändring",
-                    "Signifikant",
-                ],
-                table_rows,
-            ),
+            "ranks": table(headers, table_rows),
         }
 
     def _goals_section(self, scope: Scope) -> dict[str, Any] | None:

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from lagesbild.publish.publisher import FAULT_ENV, publish
+from lagesbild.publish.publisher import FAULT_ENV, FAULT_POINTS, publish
 from lagesbild.settings import REGION_SLUGS, DataPaths
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import (
@@ -43,11 +43,17 @@ publish(DataPaths(Path(sys.argv[1])), month=sys.argv[2], run_id=sys.argv[3])
 FAULTS = [
     ("after_build", False),
     ("after_verify", False),
+    ("after_regions_built", False),
     ("after_export_built", False),
     ("after_archive", False),
     ("after_main_replaced", True),
     ("mid_regions_replaced", True),
+    ("after_regions_replaced", True),
 ]
+
+
+def test_every_fault_point_of_the_publisher_is_killed_in_a_test() -> None:
+    assert [fault for fault, _ in FAULTS] == list(FAULT_POINTS)
 
 
 @pytest.fixture(scope="module")

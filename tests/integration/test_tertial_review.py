@@ -49,9 +49,53 @@ def test_the_review_writes_a_national_and_seven_regional_reports(reviewed) -> No
     for path in folder.glob("*.html"):
         text = path.read_text(encoding="utf-8")
         assert "SYNTETISKA DATA" in text
-        assert text.count('<img class="chart"') >= 2  # a region without areas has no area charts
+        # control charts, the units' small multiples and the funnel plot — in every report,
+        # also for a region without a listed area
+        for chart in ("control", "areas", "funnel"):
+            assert f'data-chart="{chart}"' in text, f"{path.name} lacks the {chart} chart"
         assert "@page { size: A4" in text
         assert not re.search(r"(src|href)=\"(https?:)?//", text), f"{path.name} is not offline"
+
+
+def test_a_region_without_a_listed_area_shows_its_municipalities_and_lpos(reviewed) -> None:
+    text = (report_dir(reviewed, "2024-T1") / "nord.html").read_text(encoding="utf-8")
+    assert "Kommuner och lokalpolisområden – Anmälda brott totalt" in text
+    assert "Region Nord har inget listat utsatt område" in text
+    assert "Arvidsjaur (kommun)" in text and "(LPO)</td>" in text
+
+
+def test_the_units_section_shows_an_indicator_with_enough_events(reviewed) -> None:
+    """Not explosions, where nearly every area-month is zero (the small data: offences)."""
+    for slug in ("syd", "stockholm", "nationell"):
+        text = (report_dir(reviewed, "2024-T1") / f"{slug}.html").read_text(encoding="utf-8")
+        heading = re.search(r"<h2>Områden – ([^<]+)</h2>", text)
+        assert heading is not None, slug
+        assert heading.group(1) == "Anmälda brott totalt"
+        assert re.search(
+            r"visas eftersom enheterna har tillräckligt många händelser \(median "
+            r"\d+",
+            text,
+        )
+
+
+def test_every_report_states_the_signals_chance_alone_would_give(reviewed) -> None:
+    conn = duckdb.connect(str(reviewed.publish_db), read_only=True)
+    try:
+        review = conn.sql(
+            "select * from review.fct_tertial_review where kind = 'count' and control_charted"
+        ).pl()
+    finally:
+        conn.close()
+    expected = number(review["control_chance_p"].sum())
+    observed = review["control_signal"].is_not_null().sum()
+    national = (report_dir(reviewed, "2024-T1") / "nationell.html").read_text(encoding="utf-8")
+    assert f"Kontrolldiagram: {review.height} serier (geografi × indikator) granskas" in national
+    assert f"ger slumpen ensam i genomsnitt ≈ {expected} signaler" in national
+    assert f"granskningen fann {observed} (" in national
+    assert "<h3>Att bevaka</h3>" in national
+    for slug in REGION_SLUGS:
+        text = (report_dir(reviewed, "2024-T1") / f"{slug}.html").read_text(encoding="utf-8")
+        assert "ger slumpen ensam i genomsnitt ≈ " in text, slug
 
 
 def test_the_review_tables_are_published_with_the_contract_columns(reviewed) -> None:
@@ -74,6 +118,12 @@ def test_the_review_tables_are_published_with_the_contract_columns(reviewed) -> 
     tested = review.filter(pl.col("p_value").is_not_null())
     assert (tested["q_value"] >= tested["p_value"] - 1e-12).all()
     assert (tested["is_significant"] == (tested["q_value"] < 0.05)).all()
+    # findings are ordered by strength of evidence: tier, then q / chance / p ascending
+    ranked = findings.sort("finding_rank")
+    assert ranked["evidence_tier"].to_list() == sorted(ranked["evidence_tier"].to_list())
+    for _, tier in ranked.group_by("evidence_tier"):
+        values = tier.sort("finding_rank")["evidence_value"].drop_nulls().to_list()
+        assert values == sorted(values)
     # findings quote the published table
     for finding in findings.filter(pl.col("finding_kind") == "change").iter_rows(named=True):
         row = review.filter(
@@ -117,3 +167,15 @@ def test_the_schedule_runs_a_complete_tertial_and_skips_an_incomplete_one(pipeli
     september = tick(datetime(2024, 9, 12, 7, 0, tzinfo=STOCKHOLM))
     assert isinstance(september, dg.SkipReason)
     assert "2024-T2 is not complete" in september.skip_message
+
+
+def test_the_review_publication_is_logged_as_covering_its_tertial(reviewed) -> None:
+    conn = duckdb.connect(str(reviewed.publish_db), read_only=True)
+    try:
+        kind, covers, month = conn.execute(
+            "select kind, covers, month from meta.publication_log "
+            "order by published_at desc limit 1"
+        ).fetchall()[0]
+    finally:
+        conn.close()
+    assert (kind, covers, month) == ("tertial_review", "2024-T1", "2024-04")

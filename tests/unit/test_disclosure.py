@@ -49,6 +49,23 @@ def test_secondary_suppression_propagates_up_the_hierarchy() -> None:
     assert recoverable(values, groups, suppressed, 3) == []
 
 
+def test_suppression_propagates_over_several_rounds_until_nothing_is_recoverable() -> None:
+    """Each secondary suppression opens a group listed *before* it: the loop must go round
+    again (three rounds here) until no published total gives a suppressed value back."""
+    a, b, c, d = (("area", code) for code in ("A", "B", "C", "D"))
+    p1, p2, p3 = (("municipality", code) for code in ("P1", "P2", "P3"))
+    groups = [(p3, [c, d]), (p2, [b, c]), (p1, [a, b])]
+    values = {p1: 50.0, p2: 60.0, p3: 70.0, a: 1.0, b: 49.0, c: 11.0, d: 59.0}
+
+    suppressed = suppress(values, groups, threshold=3)
+
+    assert suppressed == {a: PRIMARY, b: SECONDARY, c: SECONDARY, d: SECONDARY}
+    assert recoverable(values, groups, suppressed, 3) == []
+    # stopping after the first round would leave C = P2 − B recoverable (then D = P3 − C)
+    one_round = {a: PRIMARY, b: SECONDARY}
+    assert len(recoverable(values, groups, one_round, 3)) == 1
+
+
 def test_a_group_with_one_child_suppresses_the_parent() -> None:
     child = ("area", "USO001")
     parent = ("municipality", "0180")

@@ -7,7 +7,12 @@ import re
 import numpy as np
 import polars as pl
 
-from lagesbild.review.findings import FEW_EVENTS_CAVEAT, generate_findings
+from lagesbild.review.findings import (
+    FEW_EVENTS_CAVEAT,
+    WATCH_CAVEAT,
+    findings_and_watch,
+    generate_findings,
+)
 from lagesbild.review.formatting import number, percent_change
 from lagesbild.review.statistics import benjamini_hochberg, rate_ratio_exact
 
@@ -113,16 +118,83 @@ def test_few_events_carry_the_caveat_and_rank_below_solid_findings() -> None:
     assert findings["finding_rank"].to_list() == list(range(1, findings.height + 1))
 
 
-def test_a_control_signal_becomes_a_finding_naming_the_rule() -> None:
-    signalled = REVIEW.with_columns(
-        pl.when(pl.col("geo_code") == "nord")
-        .then(pl.lit("outside_upper;run_8_above"))
+def with_signal(review: pl.DataFrame, geo_code: str, rules: str, months: int) -> pl.DataFrame:
+    """The review with a control-chart signal on `geo_code`, firing in `months` months."""
+    hit = pl.col("geo_code") == geo_code
+    direction = "up" if "upper" in rules or "above" in rules or "rising" in rules else "down"
+    return review.with_columns(
+        pl.when(hit).then(pl.lit(rules)).otherwise(None).alias("control_signal"),
+        pl.when(hit).then(months).otherwise(0).alias("control_signal_months"),
+        pl.when(hit).then(pl.lit(direction)).otherwise(None).alias("control_direction"),
+        pl.when(hit)
+        .then(pl.lit("persistent" if months >= 2 else "single"))
         .otherwise(None)
-        .alias("control_signal")
+        .alias("control_evidence"),
+        pl.when(hit).then(0.009).otherwise(None).alias("control_chance_p_persistent"),
+        pl.when(hit).then(0.055).otherwise(None).alias("control_chance_p"),
     )
+
+
+def test_a_persistent_control_signal_becomes_a_finding_naming_the_rule() -> None:
+    signalled = with_signal(REVIEW, "nord", "outside_upper;run_8_above", months=3)
     findings = generate_findings(signalled, INDICATORS, "2024-T1")
     control = findings.filter(pl.col("finding_kind") == "control").row(0, named=True)
     assert control["geo_code"] == "nord"
+    assert control["evidence_value"] == 0.009
+    assert "i 3 av tertialens 4 månader" in control["text_sv"]
     assert re.search(
         "över övre kontrollgränsen; 8 månader i rad över medellinjen", control["text_sv"]
     )
+
+
+def test_a_single_point_signal_is_to_watch_after_every_finding() -> None:
+    signalled = with_signal(REVIEW, "nord", "outside_upper", months=1)
+    findings = generate_findings(signalled, INDICATORS, "2024-T1")
+    found, watch = findings_and_watch(findings)
+    (single,) = watch.iter_rows(named=True)
+    assert single["geo_code"] == "nord" and single["caveat_sv"] == WATCH_CAVEAT
+    assert single["finding_rank"] == findings.height
+    assert "control" not in found["finding_kind"].to_list()
+
+
+def test_a_signal_that_agrees_with_a_significant_change_is_quoted_in_it() -> None:
+    review = review_rows([("region", "syd", "Syd", "shootings", 410, 270)])
+    agreeing = with_signal(review, "syd", "outside_upper", months=1).with_columns(
+        pl.lit("agrees").alias("control_evidence")
+    )
+    findings = generate_findings(agreeing, INDICATORS, "2024-T1")
+    assert findings["finding_kind"].to_list() == ["change"]
+    assert (
+        "Kontrolldiagrammet pekar åt samma håll: över övre kontrollgränsen"
+        in (findings["text_sv"][0])
+    )
+
+
+def test_findings_are_ordered_by_strength_of_evidence() -> None:
+    review = review_rows(
+        [
+            ("region", "syd", "Syd", "shootings", 41, 20),  # a weaker change (larger q)
+            ("nation", "SE", "Sverige", "violent_crime", 2_400, 2_000),  # the strongest
+            ("area", "USO001", "Rosengård", "shootings", 30, 2),  # few events
+            ("region", "nord", "Nord", "shootings", 12, 11),  # not significant
+        ]
+    )
+    trend = pl.when(pl.col("geo_code") == "syd")
+    review = with_signal(review, "nord", "run_8_above", months=4).with_columns(
+        trend.then(1.2).otherwise(None).alias("trend_rr_per_year"),
+        trend.then(1.1).otherwise(None).alias("trend_ci_low"),
+        trend.then(1.3).otherwise(None).alias("trend_ci_high"),
+        trend.then(0.001).otherwise(None).alias("trend_p_value"),
+    )
+    findings = generate_findings(review, INDICATORS, "2024-T1")
+    order = list(zip(findings["finding_kind"], findings["geo_code"], strict=True))
+    assert order == [
+        ("change", "SE"),
+        ("change", "syd"),
+        ("control", "nord"),
+        ("trend", "syd"),
+        ("change", "USO001"),
+    ]
+    assert findings["evidence_tier"].to_list() == [1, 1, 2, 3, 4]
+    changes = findings.filter(pl.col("evidence_tier") == 1)["evidence_value"].to_list()
+    assert changes == sorted(changes)
