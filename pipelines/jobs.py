@@ -7,7 +7,8 @@ widened to the whole range (tag `lagesbild/window_start`). Same assets, same che
 the split only avoids Dagster recording every dbt model and dbt test once per month of the range
 (≈32,000 check rows for 94 months), which cost more than the ingest itself.
 `lagesbild_tertial_review` reviews one complete tertial. Every job runs in-process: one writer
-of the DuckDB build database at a time.
+of the DuckDB build database at a time; every job carries the run tag `lagesbild/build_db`, which
+the instance's run queue admits one at a time.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import dagster as dg
 
 from assets.ingest.assets import INGEST_KEYS
 from assets.partitions import monthly_partitions, tertial_partitions
-from assets.policy import INGEST, NO_RETRIES, REVIEW
+from assets.policy import INGEST, REVIEW, WRITER_RUN_TAGS
 
 MONTHLY_JOB_NAME = "lagesbild_monthly"
 INGEST_JOB_NAME = "lagesbild_ingest"
@@ -36,7 +37,7 @@ monthly_job = dg.define_asset_job(
         "month or, as a single run, for a range of months (backfill). In-process: one writer "
         "of the DuckDB build database at a time."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 ingest_job = dg.define_asset_job(
@@ -49,7 +50,7 @@ ingest_job = dg.define_asset_job(
         "range of months into `raw` (one single run over the range). Their quality checks run "
         f"in `{BUILD_PUBLISH_JOB_NAME}`, before publication."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 build_publish_job = dg.define_asset_job(
@@ -63,7 +64,7 @@ build_publish_job = dg.define_asset_job(
         "tag `lagesbild/window_start` to the run's month), the GX suites and publication as of "
         "the run's month."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 tertial_review_job = dg.define_asset_job(
@@ -75,5 +76,5 @@ tertial_review_job = dg.define_asset_job(
         "Tertial review for one complete tertial: statistics tables, findings, area index, "
         "republication and the national and regional HTML reports."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
