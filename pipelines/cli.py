@@ -52,16 +52,35 @@ def cmd_generate(args: argparse.Namespace, paths: DataPaths) -> int:
     return 0
 
 
-def _run(paths: DataPaths, start: str, end: str | None) -> int:
-    from pipelines.definitions import build_definitions
-    from pipelines.instance import get_instance
-    from pipelines.runner import run_months
+def _instance_or_fail(paths: DataPaths) -> tuple[object | None, int]:
+    """The data directory's Dagster instance, or (None, exit status) after saying why not."""
+    from pipelines.instance import InstanceConfigurationError, get_instance
 
-    instance = get_instance(paths)
+    try:
+        return get_instance(paths), 0
+    except InstanceConfigurationError as error:
+        return None, _fail(str(error))
+
+
+def _run(paths: DataPaths, start: str, end: str | None, verbose: bool = False) -> int:
+    from pipelines.console import OperatorConsole
+    from pipelines.instance import describe_instance
+
+    instance, status = _instance_or_fail(paths)
+    if instance is None:
+        return status
     label = start if end in (None, start) else f"{start}..{end}"
-    print(f"Running the monthly job for {label} (data directory {paths.root}) …", flush=True)
+    print(f"Running the monthly job for {label} (data directory {paths.root})")
+    print(f"Dagster instance: {describe_instance(paths)}", flush=True)
     started = time.perf_counter()
-    outcome = run_months(build_definitions(paths), instance, start, end)
+    with OperatorConsole(paths, f"run_{label}", verbose=verbose) as console:
+        from pipelines.definitions import build_definitions
+        from pipelines.runner import run_months
+
+        defs = build_definitions(paths)
+        console.use_definitions(defs)
+        outcome = run_months(defs, instance, start, end, watch=console.watch)
+        console.close_summary(outcome.success, months_label=label)
     elapsed = time.perf_counter() - started
     if not outcome.success:
         for message in outcome.failures or ["the run failed (see the Dagster UI)"]:
@@ -70,7 +89,6 @@ def _run(paths: DataPaths, start: str, end: str | None) -> int:
             f"run {outcome.run_id} for {label} failed after {elapsed:.1f} s; "
             f"the previous publication (if any) is unchanged: {paths.publish_db}"
         )
-    print(f"Run {outcome.run_id} succeeded in {elapsed:.1f} s.")
     return 0
 
 
@@ -91,7 +109,7 @@ def cmd_run(args: argparse.Namespace, paths: DataPaths) -> int:
     problem = _months_outside_partitions(args.month)
     if problem:
         return _fail(problem, 2)
-    return _run(paths, args.month, None)
+    return _run(paths, args.month, None, args.verbose)
 
 
 def cmd_backfill(args: argparse.Namespace, paths: DataPaths) -> int:
@@ -100,7 +118,7 @@ def cmd_backfill(args: argparse.Namespace, paths: DataPaths) -> int:
     problem = _months_outside_partitions(args.start, args.end)
     if problem:
         return _fail(problem, 2)
-    return _run(paths, args.start, args.end)
+    return _run(paths, args.start, args.end, args.verbose)
 
 
 def _usage_hint(paths: DataPaths) -> str:
@@ -124,7 +142,7 @@ def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
         generate(paths.root, scale=args.scale, seed=args.seed)
         print(f"Generated in {time.perf_counter() - started:.1f} s.")
     months = landing_months(paths)
-    status = _run(paths, months[0], months[-1])
+    status = _run(paths, months[0], months[-1], args.verbose)
     if status == 0:
         print(_usage_hint(paths))
     return status
@@ -155,7 +173,7 @@ def cmd_query(args: argparse.Namespace, paths: DataPaths) -> int:
     return 0
 
 
-def run_tertial(label: str, paths: DataPaths) -> int:
+def run_tertial(label: str, paths: DataPaths, verbose: bool = False) -> int:
     """Exit status 0 with the report paths on stdout; 1 with the reason on stderr."""
     from lagesbild.review.run import NothingPublished, check_complete, report_dir
 
@@ -166,19 +184,28 @@ def run_tertial(label: str, paths: DataPaths) -> int:
         return _fail(str(error))
     if not completeness.is_complete:
         return _fail(completeness.message)
-    from pipelines.definitions import build_definitions
-    from pipelines.instance import get_instance
-    from pipelines.runner import run_tertial_review
+    from pipelines.console import OperatorConsole
+    from pipelines.instance import describe_instance
 
-    print(f"Tertial review {label} (data directory {paths.root}) …", flush=True)
-    outcome = run_tertial_review(build_definitions(paths), get_instance(paths), label)
+    instance, status = _instance_or_fail(paths)
+    if instance is None:
+        return status
+    print(f"Tertial review {label} (data directory {paths.root})")
+    print(f"Dagster instance: {describe_instance(paths)}", flush=True)
+    with OperatorConsole(paths, f"tertial_{label}", verbose=verbose) as console:
+        from pipelines.definitions import build_definitions
+        from pipelines.runner import run_tertial_review
+
+        defs = build_definitions(paths)
+        console.use_definitions(defs)
+        outcome = run_tertial_review(defs, instance, label, watch=console.watch)
+        console.close_summary(outcome.success)
     elapsed = time.perf_counter() - started
     if not outcome.success:
         for message in outcome.failures or ["the review run failed (see the Dagster UI)"]:
             print(message, file=sys.stderr)
         return _fail(f"tertial review {label} failed after {elapsed:.1f} s")
     folder = report_dir(paths, label)
-    print(f"Tertial review {label} done in {elapsed:.1f} s (run {outcome.run_id}).")
     print(f"Reports in {folder}:")
     for path in sorted(folder.glob("*.html")):
         print(f"  {path.name}")
@@ -187,7 +214,7 @@ def run_tertial(label: str, paths: DataPaths) -> int:
 
 
 def cmd_tertial(args: argparse.Namespace, paths: DataPaths) -> int:
-    return run_tertial(args.tertial, paths)
+    return run_tertial(args.tertial, paths, args.verbose)
 
 
 def tertial_argument(value: str) -> str:
@@ -199,9 +226,12 @@ def tertial_argument(value: str) -> str:
 
 
 def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:
-    from pipelines.instance import prepare_dagster_home
+    from pipelines.instance import InstanceConfigurationError, prepare_dagster_home
 
-    prepare_dagster_home(paths)
+    try:
+        prepare_dagster_home(paths)
+    except InstanceConfigurationError as error:
+        return _fail(str(error))
     command = [
         str(Path(sys.executable).with_name("dagster-webserver")),
         "-w",
@@ -215,6 +245,26 @@ def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:
         command.append("--read-only")
     print(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']})")
     return subprocess.call(command, cwd=PROJECT_ROOT)
+
+
+def cmd_status(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.status import cmd_status as print_status
+
+    return print_status(paths)
+
+
+def cmd_serve(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.serve.command import serve
+
+    return serve(args, paths)
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print Dagster's full logs (always written to <data>/logs/)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,15 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--scale", choices=("small", "national"), default="national")
     demo.add_argument("--seed", type=int, default=20240101)
+    add_verbose(demo)
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run one month: ingest, dbt, checks, publish")
     run.add_argument("--month", type=month_argument, required=True)
+    add_verbose(run)
     run.set_defaults(handler=cmd_run)
 
     backfill = commands.add_parser("backfill", help="run a range of months as one run")
     backfill.add_argument("--start", type=month_argument, required=True)
     backfill.add_argument("--end", type=month_argument, required=True)
+    add_verbose(backfill)
     backfill.set_defaults(handler=cmd_backfill)
 
     query = commands.add_parser("query", help="run SQL read-only on the published warehouse")
@@ -269,6 +322,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tertial", help="tertial review (statistics, findings, HTML reports) for YYYY-Tn"
     )
     tertial.add_argument("tertial", type=tertial_argument, metavar="YYYY-Tn")
+    add_verbose(tertial)
     tertial.set_defaults(handler=cmd_tertial)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
@@ -276,6 +330,23 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=cmd_ui)
+
+    status = commands.add_parser(
+        "status",
+        help="what is published, which months are complete, what waits in quarantine, "
+        "the last refused publication",
+    )
+    status.set_defaults(handler=cmd_status)
+
+    from pipelines.serve.command import add_serve_arguments
+
+    serve = commands.add_parser(
+        "serve",
+        help="start the production stack on this machine (PostgreSQL, code server, daemon, "
+        "operators' UI, auditors' read-only UI behind nginx with TLS and a login)",
+    )
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 
