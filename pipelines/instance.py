@@ -88,9 +88,10 @@ run_monitoring:
   start_timeout_seconds: {RUN_START_TIMEOUT_S}
   max_runtime_seconds: {RUN_MAX_RUNTIME_S}
   max_resume_run_attempts: 0
-  poll_interval_seconds: 60
-  # Concurrency slots a crashed run still held are freed this long after it ended.
-  free_slots_after_run_end_seconds: 120
+  poll_interval_seconds: 30
+  # A run whose worker was killed still holds its slot in pool `lagesbild_build_db`; the
+  # daemon frees it this long after the run was marked failed, so the queue moves on.
+  free_slots_after_run_end_seconds: 30
 code_servers:
   # Loading the code location (dbt manifest, GX suites) takes ~10 s; more on a busy machine.
   local_startup_timeout: 300

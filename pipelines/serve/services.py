@@ -130,11 +130,11 @@ class Installation:
 
 def systemd_unit(service: Service, installation: Installation) -> str:
     """A systemd unit running `service` as the installation's user."""
-    after = "network-online.target postgresql.service"
-    requires = ""
+    after = wants = "network-online.target"
+    after += " postgresql.service"
     if service.name != "lagesbild-code-server":
         after += " lagesbild-code-server.service"
-        requires = "Wants=lagesbild-code-server.service\n"
+        wants += " lagesbild-code-server.service"
     stop = (
         # Runs are subprocesses of the code server: on stop they get SIGTERM, mark themselves
         # failed and exit; stop the daemon and let runs finish first (docs/operations.md).
@@ -145,8 +145,8 @@ def systemd_unit(service: Service, installation: Installation) -> str:
 [Unit]
 Description=Lägesbild {service.description}
 After={after}
-Wants=network-online.target
-{requires}
+Wants={wants}
+
 [Service]
 Type=simple
 User={installation.user}

@@ -309,12 +309,25 @@ class Stack:
         self._wait("nginx", answers, "HTTPS")
 
     # -- control --------------------------------------------------------------------------
-    def restart(self, name: str) -> None:
-        service = next(s for s in self._services() if s.name == name)
+    def stop_service(self, name: str) -> None:
         self.processes[name].stop()
+
+    def kill_service(self, name: str) -> None:
+        """SIGKILL a service with its process group, as a crash would."""
+        self.processes[name].kill()
+
+    def start_service(self, name: str) -> None:
+        """(Re)start a stopped or killed Dagster service and wait until it answers."""
+        service = next(s for s in self._services() if s.name == name)
         self._start_service(service)
-        if name == "lagesbild-daemon":
+        if name == "lagesbild-code-server":
+            self._wait_for_code_server()
+        elif name == "lagesbild-daemon":
             self._wait_for_daemon()
+        elif name == "lagesbild-webserver":
+            self._wait_for_webserver(self.operators_url, name)
+        elif name == "lagesbild-audit-webserver":
+            self._wait_for_webserver(self.auditors_upstream_url, name)
 
     def stop(self) -> None:
         """Stop everything, in reverse order (PostgreSQL last)."""
