@@ -11,10 +11,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-LOGGER = logging.getLogger("lagesbild.progress")
-LOGGER.propagate = False  # never printed by a root handler: only a console draws these
-LOGGER.addHandler(logging.NullHandler())
-LOGGER.setLevel(logging.INFO)
+LOGGER = logging.Logger("lagesbild.progress", logging.INFO)
+"""Outside the `logging` hierarchy on purpose: no root handler prints these, no logging
+configuration (Dagster's, dbt's, pytest's) changes them; only a console's handler gets them."""
 
 RECORD_ATTRIBUTE = "lagesbild_progress"
 """The attribute of a log record that carries its `Progress`."""
@@ -33,7 +32,7 @@ class Progress:
 
 def report(stage: str, task: str, done: int, total: int, item: str = "") -> None:
     """Record that `done` of `total` units of `task` (part of `stage`) are finished."""
-    if LOGGER.isEnabledFor(logging.INFO) and len(LOGGER.handlers) > 1:
+    if LOGGER.handlers:
         LOGGER.info(
             "%s: %s %d/%d %s",
             stage,

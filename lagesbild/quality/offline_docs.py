@@ -264,12 +264,13 @@ def localise_page(text: str, rewrites: list[tuple[re.Pattern[str], str]]) -> str
 
 
 def localise_site(site_dir: Path, shared_dir: Path) -> int:
-    """Rewrite every page of a GX site to the shared vendored files; the pages rewritten.
+    """Rewrite every page and stylesheet of a GX site to the shared vendored files and the
+    site's own logo; the number of files rewritten.
 
-    Raises `OfflineDocsError` naming the page and URL if anything external remains.
+    Raises `OfflineDocsError` naming the file and URL if anything external remains.
     """
     install_shared_assets(shared_dir)
-    pages = sorted(site_dir.rglob("*.html"))
+    pages = sorted([*site_dir.rglob("*.html"), *site_dir.rglob("*.css")])
     for page in pages:
         text = localise_page(
             page.read_text(encoding="utf-8"), _rewrites(page, site_dir, shared_dir)

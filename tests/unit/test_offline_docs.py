@@ -1,3 +1,4 @@
+# ruff: noqa: E501 — GX_PAGE below quotes GX's template lines verbatim
 """GX Data Docs pages served locally: the vendored files, and the rewriting of GX's pages."""
 
 from __future__ import annotations
@@ -70,6 +71,12 @@ def _site(tmp_path: Path) -> tuple[Path, Path]:
     (site / "index.html").write_text(GX_PAGE, encoding="utf-8")
     (site / "static" / "images").mkdir(parents=True)
     (site / "static" / "images" / "logo-long.png").write_bytes(b"png")
+    (site / "static" / "styles").mkdir(parents=True)
+    (site / "static" / "styles" / "data_docs_default_styles.css").write_text(
+        ".navbar-brand { background-image: url('https://great-expectations-web-assets.s3"
+        ".us-east-2.amazonaws.com/full_logo_dark.png'); }",
+        encoding="utf-8",
+    )
     return site, page
 
 
@@ -78,8 +85,10 @@ def test_a_gx_page_loads_everything_from_the_shared_folder_and_its_own_site(
 ) -> None:
     site, page = _site(tmp_path)
     shared = tmp_path / "gx" / "_vendor"
-    assert localise_site(site, shared) == 2
+    assert localise_site(site, shared) == 3  # two pages, GX's stylesheet
     assert external_urls(tmp_path) == {}
+    stylesheet = site / "static" / "styles" / "data_docs_default_styles.css"
+    assert "url('../../static/images/logo-long.png')" in stylesheet.read_text(encoding="utf-8")
     text = page.read_text(encoding="utf-8")
     assert '<script src="../../../../../../_vendor/vega/5.33.1/vega.min.js"></script>' in text
     assert 'src="../../../../../static/images/logo-long.png"' in text
