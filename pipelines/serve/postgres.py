@@ -160,8 +160,8 @@ class LocalPostgres:
         password = quote(self.password_file.read_text(encoding="utf-8").strip(), safe="")
         return f"postgresql://{SUPERUSER}:{password}@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str) -> str:
-        """Create `name` unless it exists; its URL."""
+    def create_database(self, name: str, template: str | None = None) -> str:
+        """Create `name` unless it exists (a copy of `template` if given); its URL."""
         import psycopg2
 
         conn = psycopg2.connect(self.url())
@@ -170,7 +170,8 @@ class LocalPostgres:
             with conn.cursor() as cursor:
                 cursor.execute("select 1 from pg_database where datname = %s", [name])
                 if cursor.fetchone() is None:
-                    cursor.execute(f'create database "{name}"')
+                    copy = f' template "{template}"' if template else ""
+                    cursor.execute(f'create database "{name}"{copy}')
         finally:
             conn.close()
         return self.url(name)
