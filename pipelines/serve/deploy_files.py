@@ -45,9 +45,7 @@ def rendered_files(installation: Installation | None = None) -> dict[str, str]:
             )
         ),
     }
-    for service in services(
-        installation.bin_dir, installation.workspace, installation.root, ports
-    ):
+    for service in services(installation.bin_dir, installation.workspace, installation.root, ports):
         files[f"systemd/{service.name}.service"] = systemd_unit(service, installation)
     return files
 

@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-AUTH_REALM = "Lägesbild audit"
+AUTH_REALM = "Lagesbild audit"  # ASCII: browsers differ on other realm encodings
 BCRYPT_ROUNDS = 10
 """nginx checks the password on every request (basic auth has no session): cost 10 is ≈ 50 ms a
 check; OIDC with a session cookie (oauth2-proxy, docs/operations.md) avoids the per-request cost."""
