@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -351,6 +352,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Dagster's notices that our own definitions use beta parameters are for developers (the
+    # tests and `dagster dev` show them), not for an operator's screen.
+    warnings.filterwarnings("ignore", message=r".*is currently in beta")
     args = build_parser().parse_args(argv)
     return args.handler(args, DataPaths.from_env())
 

@@ -41,16 +41,15 @@ ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 @dataclass(frozen=True)
 class StageKind:
     title: str
-    unit: str
-    order: int
+    unit: str  # what the progress bar counts; "" = no bar (one step without inner progress)
 
 
 STAGE_KINDS: dict[str, StageKind] = {
-    "ingest": StageKind("Ingest", "months", 0),
-    "dbt": StageKind("dbt build", "nodes", 1),
-    "checks": StageKind("Quality checks", "checks", 2),
-    "publish": StageKind("Publication", "steps", 3),
-    "review": StageKind("Tertial review", "steps", 4),
+    "ingest": StageKind("Ingest", "deliveries"),  # a month of a source, geography, population
+    "dbt": StageKind("dbt build", "nodes"),
+    "checks": StageKind("Quality checks", "checks"),
+    "publish": StageKind("Publication", "steps"),
+    "review": StageKind("Tertial review", ""),
 }
 STAGE_OF_GROUP = {
     "ingest": "ingest",
@@ -341,7 +340,7 @@ class OperatorConsole:
             self.print(self._stage_line(stage, final=True))
 
     def _stage_line(self, stage: str, final: bool = False) -> str:
-        kind = STAGE_KINDS.get(stage, StageKind(stage, "steps", 9))
+        kind = STAGE_KINDS.get(stage, StageKind(stage, ""))
         steps = self._stage_steps(stage)
         planned = sum(step.planned for step in steps)
         done = sum(step.done for step in steps)
@@ -349,12 +348,12 @@ class OperatorConsole:
         failed = any(step.failed for step in steps)
         mark = "✗" if failed else ("✓" if final else "…")
         bar = ""
-        if planned > 1:
+        if planned > 1 and kind.unit:
             filled = round(BAR_WIDTH * done / planned)
             drawn = "█" * filled + "·" * (BAR_WIDTH - filled)
-            bar = f"[{drawn}] {done:>5}/{planned:<5} {kind.unit:<7}"
+            bar = f"[{drawn}] {done:>5}/{planned:<5} {kind.unit:<10}"
         else:
-            bar = " " * (BAR_WIDTH + 2 + 13 + 8)
+            bar = " " * (BAR_WIDTH + 2 + 13 + 11)
         status = "FAILED" if failed else f"{seconds:6.1f} s"
         return f"  {mark} {kind.title:<15} {bar} {status}"
 
@@ -384,7 +383,7 @@ class OperatorConsole:
         for step in sorted(self.steps.values(), key=lambda s: s.started or 0):
             if step.started is None:
                 continue
-            title = STAGE_KINDS.get(step.stage, StageKind(step.stage, "", 9)).title
+            title = STAGE_KINDS.get(step.stage, StageKind(step.stage, "")).title
             times[title] = times.get(title, 0.0) + step.seconds
         return times
 
@@ -404,10 +403,14 @@ class OperatorConsole:
             self.print(f"{outcome} in {elapsed:.1f} s — tertial review written.")
         else:
             self.print(f"{outcome} after {elapsed:.1f} s — nothing was published.")
-        self.print(
-            f"  checks: {summary.checks_passed} passed, {summary.checks_warned} warned, "
-            f"{summary.checks_failed} failed · files written: {summary.files_written}"
+        evaluated = summary.checks_passed + summary.checks_warned + summary.checks_failed
+        checks = (
+            f"checks: {summary.checks_passed} passed, {summary.checks_warned} warned, "
+            f"{summary.checks_failed} failed · "
+            if evaluated
+            else ""
         )
+        self.print(f"  {checks}files written: {summary.files_written}")
         times = " · ".join(
             f"{title} {seconds:.1f} s" for title, seconds in self.stage_times().items()
         )

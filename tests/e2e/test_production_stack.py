@@ -81,17 +81,18 @@ def production(
 
 @pytest.fixture(scope="module")
 def command_line(production: Production) -> dict[str, str]:
-    """`lagesbild run --month 2024-06` and `lagesbild tertial 2024-T1` on PostgreSQL:
-    their output, and the run id each printed."""
+    """`lagesbild run --month 2024-06` and `lagesbild tertial 2024-T1 --verbose` on
+    PostgreSQL: their output, and the run id each printed."""
     monthly = lagesbild(["run", "--month", "2024-06"], production)
     assert monthly.returncode == 0, monthly.stdout + monthly.stderr
-    tertial = lagesbild(["tertial", "2024-T1"], production)
+    tertial = lagesbild(["tertial", "2024-T1", "--verbose"], production)
     assert tertial.returncode == 0, tertial.stdout + tertial.stderr
     (monthly_run,) = re.findall(r"runs: ([0-9a-f-]{36})", monthly.stdout)
     (tertial_run,) = re.findall(r"runs: ([0-9a-f-]{36})", tertial.stdout)
     return {
         "monthly": monthly.stdout,
         "tertial": tertial.stdout,
+        "tertial_stderr": tertial.stderr,
         "monthly_run": monthly_run,
         "tertial_run": tertial_run,
     }
@@ -172,6 +173,18 @@ def test_the_console_prints_a_screenful_and_writes_the_full_log_to_a_file(
     assert f"{command_line['monthly_run']} - " in log and " - DEBUG - " in log
     assert "RUN_SUCCESS" in log and "Running with dbt=" in log  # Dagster's and dbt's output
     assert log.count("\n") > 10 * len(lines)
+
+
+def test_verbose_brings_dagster_s_full_log_back_to_the_terminal(
+    production: Production, command_line: dict[str, str]
+) -> None:
+    terminal = command_line["tertial"] + command_line["tertial_stderr"]
+    assert " - DEBUG - lagesbild_tertial_review - " in terminal
+    assert "RUN_SUCCESS" in terminal
+    assert "✓ Tertial review" in command_line["tertial"]  # the console is still there
+    (log_path,) = re.findall(r"Full Dagster log: (\S+)", command_line["tertial"])
+    assert "RUN_SUCCESS" in Path(log_path).read_text(encoding="utf-8")  # and so is the file
+    assert len(terminal.splitlines()) > 100  # against the screenful without --verbose
 
 
 def test_a_tertial_review_stores_its_run_and_materializations_in_postgresql(
