@@ -157,8 +157,9 @@ def prepare_dagster_home(paths: DataPaths) -> str:
     if not on_postgres and _configured_for_postgres(home / "dagster.yaml"):
         raise InstanceConfigurationError(
             f"the Dagster instance of {paths.root} is on PostgreSQL ({home / 'dagster.yaml'}), "
-            f"but {POSTGRES_URL_ENV} is not set. Set it (see docs/operations.md), or delete "
-            "that dagster.yaml to go back to the SQLite instance under dagster_home."
+            f"but {POSTGRES_URL_ENV} is not set. Set it (docs/operations.md; `lagesbild serve` "
+            "prints it for its own cluster), or delete that dagster.yaml to go back to the "
+            "SQLite instance under dagster_home."
         )
     write_instance_yaml(home, on_postgres)
     os.environ["DAGSTER_HOME"] = str(home)

@@ -36,6 +36,9 @@ def describe(stack: Stack) -> str:
         database += f" (a cluster of its own in {stack.postgres.root}; set {POSTGRES_URL_ENV} "
         database += "to use your server)"
     ports = stack.config.ports
+    commands = f"lagesbild status, run, … with {POSTGRES_URL_ENV} as set here"
+    if stack.postgres is not None:  # a cluster of its own: say how to reach it
+        commands = f"export {POSTGRES_URL_ENV}='{stack.postgres_url}'  (then lagesbild …)"
     return f"""\
 Lägesbild production stack on this machine (data directory {paths.root})
   Dagster instance   PostgreSQL {database}
@@ -47,6 +50,7 @@ Lägesbild production stack on this machine (data directory {paths.root})
                      TLS certificate (self-signed): {stack.certificate}
                      GX Data Docs {stack.auditors_url}/docs/ · reports {stack.auditors_url}/reports/
   logs               {stack.log_dir}/
+  commands           {commands}
 Stop with Ctrl-C."""
 
 
