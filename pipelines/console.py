@@ -20,7 +20,6 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -418,11 +417,3 @@ class OperatorConsole:
             self.print(f"  time per stage: {times}")
         runs = ", ".join(summary.run_ids)
         self.print(f"  runs: {runs} · full log: {self.log_path}")
-
-
-@contextlib.contextmanager
-def operator_console(
-    paths: DataPaths, command: str, verbose: bool = False
-) -> Iterator[OperatorConsole]:
-    with OperatorConsole(paths, command, verbose=verbose) as console:
-        yield console
