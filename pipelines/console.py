@@ -49,6 +49,8 @@ STAGE_KINDS: dict[str, StageKind] = {
     "checks": StageKind("Quality checks", "checks"),
     "publish": StageKind("Publication", "steps"),
     "review": StageKind("Tertial review", ""),
+    "reports": StageKind("Reports", ""),
+    "effects": StageKind("Effect evaluation", ""),
 }
 STAGE_OF_GROUP = {
     "ingest": "ingest",
@@ -58,8 +60,11 @@ STAGE_OF_GROUP = {
     "marts": "dbt",
     "publish": "publish",
     "review": "review",
+    "reports": "reports",
+    "effects": "effects",
 }
-"""Asset group (assets/policy.py) → console stage. A step of checks only is `checks`."""
+"""Asset group (assets/policy.py) → console stage. A step of checks only is `checks`; a step
+of an unknown group is shown under its own step key."""
 
 
 @dataclass
