@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 DATA_DIR ?= $(or $(LAGESBILD_DATA_DIR),data)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format ui bench clean seeds browser
+.PHONY: help install run test lint format ui bench clean seeds browser servers serve
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -27,7 +27,11 @@ run: $(INSTALLED) ## install, generate the default data if absent, run and publi
 browser: ## install Debian's chromium for the report test when it is missing (needs root)
 	@command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
-test: $(INSTALLED) browser lint ## install, lint (ruff, import layers) and run the whole test suite
+servers: ## install Debian's nginx and PostgreSQL server binaries for the stack tests when missing (needs root)
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+		(apt-get update && apt-get install -y --no-install-recommends nginx postgresql)
+
+test: $(INSTALLED) browser servers lint ## install, lint (ruff, import layers) and run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED) ## ruff check, format check and the import layers (lint-imports)
@@ -41,6 +45,9 @@ format: $(INSTALLED) ## format the code
 
 bench: $(INSTALLED) ## national-scale benchmark → benchmarks/results/latest.json, BENCHMARKS.md
 	$(BIN)/python benchmarks/run_bench.py
+
+serve: $(INSTALLED) ## the production stack on this machine (PostgreSQL, daemon, both UIs, nginx)
+	LAGESBILD_DATA_DIR=$(DATA_DIR) $(BIN)/lagesbild serve
 
 ui: $(INSTALLED) ## start the Dagster UI on 127.0.0.1:3000
 	LAGESBILD_DATA_DIR=$(DATA_DIR) $(BIN)/lagesbild ui

@@ -25,6 +25,12 @@ SOURCE_TAG = "lagesbild/source"
 """Tag naming the landing-zone source of an ingest asset."""
 NO_RETRIES = {"dagster/max_retries": "0"}
 """Run tags of every job: a failed publication is corrected and re-run, never retried blindly."""
+BUILD_DB_RUN_TAG = "lagesbild/build_db"
+"""Run tag of every job that writes the build database. The instance's run queue admits one run
+with this tag at a time (`pipelines/instance.py`): two publications never overlap, and a tertial
+review waits for a monthly run."""
+WRITER_RUN_TAGS = {**NO_RETRIES, BUILD_DB_RUN_TAG: "writer"}
+"""Run tags of the jobs that write the build database (monthly, backfill halves, review)."""
 
 SUITE_CHECK = "gx_suite"
 """The name of every Great Expectations suite check (one per dataset); required for publication."""

@@ -8,6 +8,7 @@ import re
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -52,16 +53,38 @@ def cmd_generate(args: argparse.Namespace, paths: DataPaths) -> int:
     return 0
 
 
-def _run(paths: DataPaths, start: str, end: str | None) -> int:
-    from pipelines.definitions import build_definitions
-    from pipelines.instance import get_instance
-    from pipelines.runner import run_months
+def _instance_or_fail(paths: DataPaths) -> tuple[object | None, int]:
+    """The data directory's Dagster instance, or (None, exit status) after saying why not."""
+    from pipelines.instance import InstanceConfigurationError, get_instance
 
-    instance = get_instance(paths)
+    try:
+        return get_instance(paths), 0
+    except InstanceConfigurationError as error:
+        return None, _fail(str(error))
+
+
+def _run(
+    paths: DataPaths, start: str, end: str | None, verbose: bool = False, show_pages: bool = True
+) -> int:
+    """Run the months through the operator's console; where the monthly pages are (`show_pages`)."""
+    from pipelines.console import OperatorConsole
+    from pipelines.instance import describe_instance
+
+    instance, status = _instance_or_fail(paths)
+    if instance is None:
+        return status
     label = start if end in (None, start) else f"{start}..{end}"
-    print(f"Running the monthly job for {label} (data directory {paths.root}) …", flush=True)
+    print(f"Running the monthly job for {label} (data directory {paths.root})")
+    print(f"Dagster instance: {describe_instance(paths)}", flush=True)
     started = time.perf_counter()
-    outcome = run_months(build_definitions(paths), instance, start, end)
+    with OperatorConsole(paths, f"run_{label}", verbose=verbose) as console:
+        from pipelines.definitions import build_definitions
+        from pipelines.runner import run_months
+
+        defs = build_definitions(paths)
+        console.use_definitions(defs)
+        outcome = run_months(defs, instance, start, end, watch=console.watch)
+        console.close_summary(outcome.success, months_label=label)
     elapsed = time.perf_counter() - started
     if not outcome.success:
         for message in outcome.failures or ["the run failed (see the Dagster UI)"]:
@@ -70,8 +93,8 @@ def _run(paths: DataPaths, start: str, end: str | None) -> int:
             f"run {outcome.run_id} for {label} failed after {elapsed:.1f} s; "
             f"the previous publication (if any) is unchanged: {paths.publish_db}"
         )
-    print(f"Run {outcome.run_id} succeeded in {elapsed:.1f} s.")
-    print(monthly_pages_hint(paths, end or start))
+    if show_pages:
+        print(monthly_pages_hint(paths, end or start))
     return 0
 
 
@@ -87,7 +110,7 @@ def monthly_pages_hint(paths: DataPaths, month: str) -> str:
     )
 
 
-def demo_reports(paths: DataPaths, first_month: str, last_month: str) -> int:
+def demo_reports(paths: DataPaths, first_month: str, last_month: str, verbose: bool = False) -> int:
     """The end of `make run`: the latest complete tertial's review, then where the reports are."""
     from lagesbild.months import add_months, month_start
     from lagesbild.review.tertials import tertial_ended_before, tertial_months
@@ -97,7 +120,7 @@ def demo_reports(paths: DataPaths, first_month: str, last_month: str) -> int:
         print(f"No complete tertial in the data ({first_month}..{last_month}): no tertial review.")
         status = 0
     else:
-        status = run_tertial(label, paths)
+        status = run_tertial(label, paths, verbose)
     print(monthly_pages_hint(paths, last_month))
     return status
 
@@ -119,7 +142,7 @@ def cmd_run(args: argparse.Namespace, paths: DataPaths) -> int:
     problem = _months_outside_partitions(args.month)
     if problem:
         return _fail(problem, 2)
-    return _run(paths, args.month, None)
+    return _run(paths, args.month, None, args.verbose)
 
 
 def cmd_backfill(args: argparse.Namespace, paths: DataPaths) -> int:
@@ -128,7 +151,7 @@ def cmd_backfill(args: argparse.Namespace, paths: DataPaths) -> int:
     problem = _months_outside_partitions(args.start, args.end)
     if problem:
         return _fail(problem, 2)
-    return _run(paths, args.start, args.end)
+    return _run(paths, args.start, args.end, args.verbose)
 
 
 def _usage_hint(paths: DataPaths) -> str:
@@ -152,9 +175,9 @@ def cmd_demo(args: argparse.Namespace, paths: DataPaths) -> int:
         generate(paths.root, scale=args.scale, seed=args.seed)
         print(f"Generated in {time.perf_counter() - started:.1f} s.")
     months = landing_months(paths)
-    status = _run(paths, months[0], months[-1])
+    status = _run(paths, months[0], months[-1], args.verbose, show_pages=False)
     if status == 0:
-        status = demo_reports(paths, months[0], months[-1])
+        status = demo_reports(paths, months[0], months[-1], args.verbose)
     if status == 0:
         print(_usage_hint(paths))
     return status
@@ -185,7 +208,7 @@ def cmd_query(args: argparse.Namespace, paths: DataPaths) -> int:
     return 0
 
 
-def run_tertial(label: str, paths: DataPaths) -> int:
+def run_tertial(label: str, paths: DataPaths, verbose: bool = False) -> int:
     """Exit status 0 with the report paths on stdout; 1 with the reason on stderr."""
     from lagesbild.review.run import NothingPublished, check_complete, report_dir
 
@@ -196,19 +219,28 @@ def run_tertial(label: str, paths: DataPaths) -> int:
         return _fail(str(error))
     if not completeness.is_complete:
         return _fail(completeness.message)
-    from pipelines.definitions import build_definitions
-    from pipelines.instance import get_instance
-    from pipelines.runner import run_tertial_review
+    from pipelines.console import OperatorConsole
+    from pipelines.instance import describe_instance
 
-    print(f"Tertial review {label} (data directory {paths.root}) …", flush=True)
-    outcome = run_tertial_review(build_definitions(paths), get_instance(paths), label)
+    instance, status = _instance_or_fail(paths)
+    if instance is None:
+        return status
+    print(f"Tertial review {label} (data directory {paths.root})")
+    print(f"Dagster instance: {describe_instance(paths)}", flush=True)
+    with OperatorConsole(paths, f"tertial_{label}", verbose=verbose) as console:
+        from pipelines.definitions import build_definitions
+        from pipelines.runner import run_tertial_review
+
+        defs = build_definitions(paths)
+        console.use_definitions(defs)
+        outcome = run_tertial_review(defs, instance, label, watch=console.watch)
+        console.close_summary(outcome.success)
     elapsed = time.perf_counter() - started
     if not outcome.success:
         for message in outcome.failures or ["the review run failed (see the Dagster UI)"]:
             print(message, file=sys.stderr)
         return _fail(f"tertial review {label} failed after {elapsed:.1f} s")
     folder = report_dir(paths, label)
-    print(f"Tertial review {label} done in {elapsed:.1f} s (run {outcome.run_id}).")
     print(f"Reports in {folder}:")
     for path in sorted(folder.glob("*.html")):
         print(f"  {path.name}")
@@ -217,7 +249,7 @@ def run_tertial(label: str, paths: DataPaths) -> int:
 
 
 def cmd_tertial(args: argparse.Namespace, paths: DataPaths) -> int:
-    return run_tertial(args.tertial, paths)
+    return run_tertial(args.tertial, paths, args.verbose)
 
 
 def tertial_argument(value: str) -> str:
@@ -230,17 +262,29 @@ def tertial_argument(value: str) -> str:
 
 def cmd_evaluate(args: argparse.Namespace, paths: DataPaths) -> int:
     """Evaluate registered measures (all, or --measure) and publish; verdicts on stdout."""
-    from pipelines.definitions import build_definitions
+    from pipelines.console import OperatorConsole
     from pipelines.effects_summary import print_evaluation
-    from pipelines.instance import get_instance
-    from pipelines.runner import run_effect_evaluation
+    from pipelines.instance import describe_instance
 
     if not paths.publish_db.exists():
         return _fail(f"no published warehouse at {paths.publish_db}; run `lagesbild demo` first")
+    instance, status = _instance_or_fail(paths)
+    if instance is None:
+        return status
     which = args.measure or "every registered measure"
-    print(f"Evaluating {which} (data directory {paths.root}) …", flush=True)
+    print(f"Evaluating {which} (data directory {paths.root})")
+    print(f"Dagster instance: {describe_instance(paths)}", flush=True)
     started = time.perf_counter()
-    evaluation = run_effect_evaluation(build_definitions(paths), get_instance(paths), args.measure)
+    with OperatorConsole(
+        paths, f"evaluate_{args.measure or 'all'}", verbose=args.verbose
+    ) as console:
+        from pipelines.definitions import build_definitions
+        from pipelines.runner import run_effect_evaluation
+
+        defs = build_definitions(paths)
+        console.use_definitions(defs)
+        evaluation = run_effect_evaluation(defs, instance, args.measure, watch=console.watch)
+        console.close_summary(evaluation.outcome.success)
     elapsed = time.perf_counter() - started
     outcome = evaluation.outcome
     if not outcome.success:
@@ -257,9 +301,12 @@ def cmd_evaluate(args: argparse.Namespace, paths: DataPaths) -> int:
 
 
 def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:
-    from pipelines.instance import prepare_dagster_home
+    from pipelines.instance import InstanceConfigurationError, prepare_dagster_home
 
-    prepare_dagster_home(paths)
+    try:
+        prepare_dagster_home(paths)
+    except InstanceConfigurationError as error:
+        return _fail(str(error))
     command = [
         str(Path(sys.executable).with_name("dagster-webserver")),
         "-w",
@@ -273,6 +320,26 @@ def cmd_ui(args: argparse.Namespace, paths: DataPaths) -> int:
         command.append("--read-only")
     print(f"Dagster UI on http://{args.host}:{args.port} (instance {os.environ['DAGSTER_HOME']})")
     return subprocess.call(command, cwd=PROJECT_ROOT)
+
+
+def cmd_status(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.status import cmd_status as print_status
+
+    return print_status(paths)
+
+
+def cmd_serve(args: argparse.Namespace, paths: DataPaths) -> int:
+    from pipelines.serve.command import serve
+
+    return serve(args, paths)
+
+
+def add_verbose(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also print Dagster's full logs (always written to <data>/logs/)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -300,15 +367,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--scale", choices=("small", "national"), default="national")
     demo.add_argument("--seed", type=int, default=20240101)
+    add_verbose(demo)
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run one month: ingest, dbt, checks, publish")
     run.add_argument("--month", type=month_argument, required=True)
+    add_verbose(run)
     run.set_defaults(handler=cmd_run)
 
     backfill = commands.add_parser("backfill", help="run a range of months as one run")
     backfill.add_argument("--start", type=month_argument, required=True)
     backfill.add_argument("--end", type=month_argument, required=True)
+    add_verbose(backfill)
     backfill.set_defaults(handler=cmd_backfill)
 
     query = commands.add_parser("query", help="run SQL read-only on the published warehouse")
@@ -327,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
         "tertial", help="tertial review (statistics, findings, HTML reports) for YYYY-Tn"
     )
     tertial.add_argument("tertial", type=tertial_argument, metavar="YYYY-Tn")
+    add_verbose(tertial)
     tertial.set_defaults(handler=cmd_tertial)
 
     evaluate = commands.add_parser(
@@ -334,6 +405,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="evaluate registered measures against comparison areas, publish, write reports",
     )
     evaluate.add_argument("--measure", default=None, metavar="ID", help="only this measure")
+    add_verbose(evaluate)
     evaluate.set_defaults(handler=cmd_evaluate)
 
     ui = commands.add_parser("ui", help="start the Dagster UI on 127.0.0.1")
@@ -341,10 +413,30 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(handler=cmd_ui)
+
+    status = commands.add_parser(
+        "status",
+        help="what is published, which months are complete, what waits in quarantine, "
+        "the last refused publication",
+    )
+    status.set_defaults(handler=cmd_status)
+
+    from pipelines.serve.command import add_serve_arguments
+
+    serve = commands.add_parser(
+        "serve",
+        help="start the production stack on this machine (PostgreSQL, code server, daemon, "
+        "operators' UI, auditors' read-only UI behind nginx with TLS and a login)",
+    )
+    add_serve_arguments(serve)
+    serve.set_defaults(handler=cmd_serve)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Dagster's notices that our own definitions use beta parameters are for developers (the
+    # tests and `dagster dev` show them), not for an operator's screen.
+    warnings.filterwarnings("ignore", message=r".*is currently in beta")
     args = build_parser().parse_args(argv)
     return args.handler(args, DataPaths.from_env())
 

@@ -8,7 +8,8 @@ the split only avoids Dagster recording every dbt model and dbt test once per mo
 (≈32,000 check rows for 94 months), which cost more than the ingest itself.
 `lagesbild_tertial_review` reviews one complete tertial. `lagesbild_measures_register` then
 `lagesbild_effects` evaluate registered measures (`lagesbild evaluate`). Every job runs
-in-process: one writer of the DuckDB build database at a time.
+in-process: one writer of the DuckDB build database at a time; every job carries the run tag
+`lagesbild/build_db`, which the instance's run queue admits one at a time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import dagster as dg
 
 from assets.ingest.assets import INGEST_KEYS, MEASURES_KEY
 from assets.partitions import measure_partitions, monthly_partitions, tertial_partitions
-from assets.policy import EFFECTS, INGEST, NO_RETRIES, REVIEW
+from assets.policy import EFFECTS, INGEST, REVIEW, WRITER_RUN_TAGS
 
 MONTHLY_JOB_NAME = "lagesbild_monthly"
 INGEST_JOB_NAME = "lagesbild_ingest"
@@ -40,7 +41,7 @@ monthly_job = dg.define_asset_job(
         "month or, as a single run, for a range of months (backfill). In-process: one writer "
         "of the DuckDB build database at a time."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 ingest_job = dg.define_asset_job(
@@ -53,7 +54,7 @@ ingest_job = dg.define_asset_job(
         "range of months into `raw` (one single run over the range). Their quality checks run "
         f"in `{BUILD_PUBLISH_JOB_NAME}`, before publication."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 build_publish_job = dg.define_asset_job(
@@ -67,7 +68,7 @@ build_publish_job = dg.define_asset_job(
         "tag `lagesbild/window_start` to the run's month), the GX suites and publication as of "
         "the run's month."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 tertial_review_job = dg.define_asset_job(
@@ -79,7 +80,7 @@ tertial_review_job = dg.define_asset_job(
         "Tertial review for one complete tertial: statistics tables, findings, area index, "
         "republication and the national and regional HTML reports."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 register_job = dg.define_asset_job(
@@ -91,7 +92,7 @@ register_job = dg.define_asset_job(
         "into raw.measures with its GX suite, and bring the `measures` partitions in step "
         f"(the first half of `lagesbild evaluate`; `{EFFECTS_JOB_NAME}` is the second)."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )
 
 effects_job = dg.define_asset_job(
@@ -104,5 +105,5 @@ effects_job = dg.define_asset_job(
         "tables marts.fct_measure_effect and marts.fct_measure_event_study, their GX suites, "
         "the HTML reports, and republication through the gate."
     ),
-    tags=NO_RETRIES,
+    tags=WRITER_RUN_TAGS,
 )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import dagster as dg
 
@@ -75,39 +78,59 @@ def _failed_check_reasons(result: dg.ExecuteInProcessResult, step_key: str | Non
     ]
 
 
+RunWatcher = Callable[[dg.DagsterInstance, str], None]
+"""Called with the instance and the run id just before a run is created (the console)."""
+
+
+def _execute(
+    defs: dg.Definitions,
+    job_name: str,
+    instance: dg.DagsterInstance,
+    watch: RunWatcher | None,
+    **kwargs: Any,
+) -> dg.ExecuteInProcessResult:
+    run_id = str(uuid.uuid4())
+    if watch is not None:
+        watch(instance, run_id)
+    return defs.resolve_job_def(job_name).execute_in_process(
+        instance=instance, run_id=run_id, raise_on_error=False, **kwargs
+    )
+
+
 def run_months(
     defs: dg.Definitions,
     instance: dg.DagsterInstance,
     start: str,
     end: str | None = None,
+    watch: RunWatcher | None = None,
 ) -> RunOutcome:
     """Run one month (the monthly job) or `start..end` (ingest run, then build-and-publish run)."""
     if end is None or end == start:
-        job = defs.resolve_job_def(MONTHLY_JOB_NAME)
-        result = job.execute_in_process(
-            instance=instance, partition_key=start, raise_on_error=False
-        )
+        result = _execute(defs, MONTHLY_JOB_NAME, instance, watch, partition_key=start)
         return RunOutcome(result.success, result.run_id, failure_messages(result))
-    ingest = defs.resolve_job_def(INGEST_JOB_NAME).execute_in_process(
-        instance=instance, tags=range_tags(start, end), raise_on_error=False
-    )
+    ingest = _execute(defs, INGEST_JOB_NAME, instance, watch, tags=range_tags(start, end))
     if not ingest.success:
         return RunOutcome(False, ingest.run_id, failure_messages(ingest))
-    build = defs.resolve_job_def(BUILD_PUBLISH_JOB_NAME).execute_in_process(
-        instance=instance,
+    build = _execute(
+        defs,
+        BUILD_PUBLISH_JOB_NAME,
+        instance,
+        watch,
         partition_key=end,
         tags={WINDOW_START_TAG: start},
-        raise_on_error=False,
     )
     return RunOutcome(build.success, build.run_id, failure_messages(build), ingest.run_id)
 
 
 def run_tertial_review(
-    defs: dg.Definitions, instance: dg.DagsterInstance, label: str
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    label: str,
+    watch: RunWatcher | None = None,
 ) -> RunOutcome:
     """Materialize the tertial review partition of `label` (`YYYY-Tn`)."""
-    result = defs.resolve_job_def(TERTIAL_JOB_NAME).execute_in_process(
-        instance=instance, partition_key=label_to_partition_key(label), raise_on_error=False
+    result = _execute(
+        defs, TERTIAL_JOB_NAME, instance, watch, partition_key=label_to_partition_key(label)
     )
     return RunOutcome(result.success, result.run_id, failure_messages(result))
 
@@ -119,12 +142,13 @@ class EvaluationOutcome:
 
 
 def run_effect_evaluation(
-    defs: dg.Definitions, instance: dg.DagsterInstance, measure_id: str | None = None
+    defs: dg.Definitions,
+    instance: dg.DagsterInstance,
+    measure_id: str | None = None,
+    watch: RunWatcher | None = None,
 ) -> EvaluationOutcome:
     """Load the register (one run), then evaluate one measure or all (one single run)."""
-    register = defs.resolve_job_def(REGISTER_JOB_NAME).execute_in_process(
-        instance=instance, raise_on_error=False
-    )
+    register = _execute(defs, REGISTER_JOB_NAME, instance, watch)
     if not register.success:
         return EvaluationOutcome(RunOutcome(False, register.run_id, failure_messages(register)), [])
     keys = instance.get_dynamic_partitions(MEASURE_PARTITIONS_NAME)
@@ -136,15 +160,12 @@ def run_effect_evaluation(
         return EvaluationOutcome(RunOutcome(False, register.run_id, [message]), [])
     if not keys:
         return EvaluationOutcome(RunOutcome(True, register.run_id, []), [])
-    job = defs.resolve_job_def(EFFECTS_JOB_NAME)
     if measure_id is not None:
-        result = job.execute_in_process(
-            instance=instance, partition_key=measure_id, raise_on_error=False
-        )
+        result = _execute(defs, EFFECTS_JOB_NAME, instance, watch, partition_key=measure_id)
         evaluated = [measure_id]
     else:
-        result = job.execute_in_process(
-            instance=instance, tags=range_tags(keys[0], keys[-1]), raise_on_error=False
+        result = _execute(
+            defs, EFFECTS_JOB_NAME, instance, watch, tags=range_tags(keys[0], keys[-1])
         )
         evaluated = list(keys)
     outcome = RunOutcome(result.success, result.run_id, failure_messages(result), register.run_id)

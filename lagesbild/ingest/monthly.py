@@ -18,6 +18,7 @@ from lagesbild.ingest.population import population_parser
 from lagesbild.ingest.raw_store import ensure_raw_schema, log_missing
 from lagesbild.ingest.validation import DeliveryRejected, read_delivery
 from lagesbild.months import month_start
+from lagesbild.progress import report as report_progress
 from lagesbild.settings import DataPaths
 
 
@@ -72,6 +73,7 @@ def ingest_months(
             if path is None or validating is None:
                 log_missing(conn, contract.source, key, run_id)
                 outcome.missing.append(key)
+                report_progress("ingest", contract.source, index + 1, len(keys), key)
                 continue
             month = month_start(key)
 
@@ -99,6 +101,7 @@ def ingest_months(
             except DeliveryRejected as rejection:
                 log_error(str(rejection))
                 outcome.rejections.append(rejection)
+            report_progress("ingest", contract.source, index + 1, len(keys), key)
     return outcome
 
 

@@ -1,4 +1,5 @@
-"""The GX Data Docs site of each publication, under `publish/docs/gx/<month>_<run id>/`.
+"""The GX Data Docs site of each publication, under `publish/docs/gx/<month>_<run id>/`, with
+the front-end files they share in `publish/docs/gx/_vendor/` (nothing loaded from outside).
 
 Drawn under a hidden `.partial` name while the publication is built; `keep` gives it its final
 name once the publication stands, `discard` removes it when the publication was refused.
@@ -11,6 +12,7 @@ import shutil
 from pathlib import Path
 
 from lagesbild.quality.data_docs import build_data_docs
+from lagesbild.quality.offline_docs import SHARED_FOLDER
 from lagesbild.settings import DataPaths
 
 
@@ -27,7 +29,8 @@ def draw_publication_docs(
     for stale in gx_sites.glob(".*.partial"):  # left by a killed run (one publication at a time)
         shutil.rmtree(stale, ignore_errors=True)
     folders = [Path(folder) for folder in results_dirs if Path(folder).exists()]
-    return build_data_docs(folders, _site(paths, month, run_id, partial=True), run_id)
+    shared = gx_sites / SHARED_FOLDER  # the front-end files every site loads, served locally
+    return build_data_docs(folders, _site(paths, month, run_id, partial=True), run_id, shared)
 
 
 def keep_publication_docs(paths: DataPaths, month: str, run_id: str) -> Path:

@@ -31,6 +31,7 @@ from pathlib import Path
 
 import duckdb
 
+from lagesbild.progress import report as report_progress
 from lagesbild.publish.export import (
     ExportError,
     area_parts_from,
@@ -339,6 +340,11 @@ def _build_export(
     return files, int(frame.get_column("suppressed").sum())
 
 
+PUBLICATION_STEPS = 5
+"""Progress steps of a publication: built, verified, regions and export built, main file
+replaced, region and export files replaced."""
+
+
 def publish(
     paths: DataPaths,
     *,
@@ -372,8 +378,10 @@ def publish(
             covers=covers,
         )
         fault_point("after_build")
+        report_progress("publish", "publication", 1, PUBLICATION_STEPS, "built")
         verify_candidate(candidate, row_counts, checksums, run_id)
         fault_point("after_verify")
+        report_progress("publish", "publication", 2, PUBLICATION_STEPS, "verified")
         # Region files (DuckDB-bound) and the export (mostly Python) overlap well on two cores.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="publish") as pool:
             building_regions = pool.submit(
@@ -396,6 +404,7 @@ def publish(
             fault_point("after_regions_built")
             exports, suppressed = building_export.result()
             fault_point("after_export_built")
+        report_progress("publish", "publication", 3, PUBLICATION_STEPS, "regions and export")
         region_outputs = [
             path for built in regions.values() for path in (built.database, *built.parquet.values())
         ]
@@ -409,6 +418,7 @@ def publish(
         os.replace(candidate, paths.publish_db)
         _fsync_directory(paths.publish_dir)
         fault_point("after_main_replaced")
+        report_progress("publish", "publication", 4, PUBLICATION_STEPS, "published")
         region_targets: dict[str, Path] = {}
         region_parquet: dict[str, dict[str, Path]] = {}
         for index, (slug, built_region) in enumerate(regions.items()):
@@ -428,6 +438,7 @@ def publish(
             export_targets[kind] = export_folder / built.name
             os.replace(built, export_targets[kind])
         _fsync_directory(export_folder)
+        report_progress("publish", "publication", 5, PUBLICATION_STEPS, "all files replaced")
     except (RegionFileError, RegionParquetError, ExportError, StorageVersionError) as error:
         _clear_staging(staging)
         raise PublicationError(str(error)) from error

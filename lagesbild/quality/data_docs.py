@@ -7,10 +7,15 @@ import os
 from pathlib import Path
 
 from lagesbild.quality.gx_runner import load_suite
+from lagesbild.quality.offline_docs import localise_site
 
 
-def build_data_docs(result_dirs: list[Path], site_dir: Path, run_name: str) -> Path | None:
-    """Render every GX validation result JSON of `result_dirs` into a static site."""
+def build_data_docs(
+    result_dirs: list[Path], site_dir: Path, run_name: str, shared_assets: Path | None = None
+) -> Path | None:
+    """Render every GX validation result JSON of `result_dirs` into a static site that loads
+    nothing from outside: its front-end files come from `shared_assets` (default: inside the
+    site, `static/vendor/`)."""
     files = sorted(file for folder in result_dirs for file in folder.glob("*.json"))
     if not files:
         return None
@@ -56,4 +61,5 @@ def build_data_docs(result_dirs: list[Path], site_dir: Path, run_name: str) -> P
         )
         context.validation_results_store.set(key, result)
     context.build_data_docs(site_names=[site])
+    localise_site(site_dir, shared_assets or site_dir / "static" / "vendor")
     return site_dir / "index.html"
