@@ -8,6 +8,7 @@ import json
 import re
 from collections.abc import Iterator
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -160,6 +161,51 @@ def test_a_monthly_run_keeps_the_effect_tables_and_gates_them(evaluated) -> None
     )[0]
     assert run_id == outcome.run_id
     assert "marts/fct_measure_effect:gx_suite" in {c["check"] for c in json.loads(checks)}
+
+
+def test_a_broken_effect_table_refuses_publication(evaluated, tmp_path) -> None:
+    """The effect tables' GX suites fail on broken rows, the gate names them, a publish-only
+    run is refused and every published file stays as it was."""
+    from assets.publish.gate import python_marts_present, required_check_keys
+    from tests.integration.publication_helpers import fingerprints
+    from tests.integration.test_gate import publish_only, run_selection, tamper
+
+    home = DagsterHome()
+    paths = copy_data_dir(evaluated, tmp_path, with_instance=True)
+    try:
+        before = fingerprints(paths)
+        tamper(
+            paths,
+            "update marts.fct_measure_effect set measure_name = null "
+            "where rowid = (select min(rowid) from marts.fct_measure_effect)",
+            "update marts.fct_measure_event_study set observed = null "
+            "where rowid = (select min(rowid) from marts.fct_measure_event_study)",
+        )
+        suites = [
+            key
+            for key in required_check_keys(
+                {"marts.fct_measure_effect", "marts.fct_measure_event_study"}
+            )
+            if key.asset_key.path[1].startswith("fct_measure_")
+        ]
+        _, _, checks = run_selection(paths, "effect_suites", dg.AssetSelection.checks(*suites))
+        published_now, message = publish_only(paths)
+        conn = duckdb.connect(str(paths.warehouse_db), read_only=True)
+        try:
+            present = python_marts_present(conn)
+        finally:
+            conn.close()
+    finally:
+        home.restore()
+    assert present == {"marts.fct_measure_effect", "marts.fct_measure_event_study"}
+    assert checks == {
+        "marts/fct_measure_effect:gx_suite": False,
+        "marts/fct_measure_event_study:gx_suite": False,
+    }
+    assert not published_now
+    assert "marts/fct_measure_effect:gx_suite FAILED" in message
+    assert "marts/fct_measure_event_study:gx_suite FAILED" in message
+    assert fingerprints(paths) == before
 
 
 def test_the_tertial_review_summarises_the_evaluated_measures(evaluated) -> None:

@@ -331,6 +331,11 @@ TARGETS = [
         ("raw/staffing:gx_suite",),
     ),
     Target(
+        "raw.measures",
+        ("update raw.measures set name = null where " + one_row("raw.measures"),),
+        ("raw/measures:gx_suite",),
+    ),
+    Target(
         "marts.dim_area_classification",
         (
             "update marts.dim_area_classification set category = 'okand' where "
@@ -382,6 +387,12 @@ TARGETS = [
     ),
 ]
 TARGETED = sorted({check for target in TARGETS for check in target.checks})
+BROKEN_EFFECT_TABLES = "test_effects.py::test_a_broken_effect_table_refuses_publication"
+TARGETED_ELSEWHERE = {
+    "marts.fct_measure_effect": BROKEN_EFFECT_TABLES,
+    "marts.fct_measure_event_study": BROKEN_EFFECT_TABLES,
+}
+"""Suites of tables that exist only after `lagesbild evaluate`: targeted in that test module."""
 
 
 def check_key(label: str) -> dg.AssetCheckKey:
@@ -395,8 +406,11 @@ def test_every_rule_is_targeted() -> None:
     }
     singular = {p.stem for p in (DBT_PROJECT_DIR / "tests" / "singular").glob("*.sql")}
     suites = {p.stem for p in (PROJECT_ROOT / "expectations").glob("*.json")}
-    targeted = {target.rule for target in TARGETS}
+    targeted = {target.rule for target in TARGETS} | set(TARGETED_ELSEWHERE)
     assert generic | singular | suites <= targeted
+    for where in set(TARGETED_ELSEWHERE.values()):
+        module, name = where.split("::")
+        assert f"def {name}(" in (Path(__file__).parent / module).read_text(encoding="utf-8")
     assert {"unique", "not_null", "accepted_values", "relationships"} <= targeted
     known = {key for key in lagesbild_dbt.check_keys} | set(gx_quality_checks.check_keys)
     assert {check_key(label) for label in TARGETED} <= known
