@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import logging
 import re
 import sys
@@ -422,3 +423,24 @@ class OperatorConsole:
             self.print(f"  time per stage: {times}")
         runs = ", ".join(summary.run_ids)
         self.print(f"  runs: {runs} · full log: {self.log_path}")
+        self._write_summary_file(success, elapsed)
+
+    def _write_summary_file(self, success: bool, elapsed: float) -> None:
+        """The closing summary as JSON beside the log (`<log>.summary.json`), for tools."""
+        summary = self.summary
+        document = {
+            "command": self.command,
+            "success": success,
+            "seconds": round(elapsed, 3),
+            "stages": {title: round(s, 3) for title, s in self.stage_times().items()},
+            "checks": {
+                "passed": summary.checks_passed,
+                "warned": summary.checks_warned,
+                "failed": summary.checks_failed,
+            },
+            "files_written": summary.files_written,
+            "published_months": sorted(summary.published_months),
+            "run_ids": summary.run_ids,
+        }
+        target = self.log_path.with_name(self.log_path.name + ".summary.json")
+        target.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -11,6 +11,7 @@ mid-run (with the run's worker) and restarted.
 from __future__ import annotations
 
 import base64
+import json
 import os
 import re
 import shutil
@@ -186,6 +187,13 @@ def test_the_console_prints_a_screenful_and_writes_the_full_log_to_a_file(
     assert f"{command_line['monthly_run']} - " in log and " - DEBUG - " in log
     assert "RUN_SUCCESS" in log and "Running with dbt=" in log  # Dagster's and dbt's output
     assert log.count("\n") > 10 * len(lines)
+    # the same summary for tools (the benchmark's seconds per stage), beside the log
+    summary = json.loads(Path(log_path + ".summary.json").read_text(encoding="utf-8"))
+    assert summary["success"] is True and summary["run_ids"] == [command_line["monthly_run"]]
+    assert summary["published_months"] == ["2024-06"]
+    assert summary["checks"]["passed"] == int(re.search(r"checks: (\d+) passed", output).group(1))
+    assert {"Ingest", "dbt build", "Quality checks", "Publication"} <= set(summary["stages"])
+    assert all(seconds > 0 for seconds in summary["stages"].values())
 
 
 def test_verbose_brings_dagster_s_full_log_back_to_the_terminal(
