@@ -10,16 +10,18 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 
-from lagesbild.effects.evaluate import MeasureEvaluation, evaluate_measure
 from lagesbild.effects.inputs import load_inputs
 from lagesbild.effects.register import Measure, registered_measures
-from lagesbild.effects.report import write_report
 from lagesbild.effects.store import effect_frame, replace_measures
 from lagesbild.review.inputs import is_synthetic_data
 from lagesbild.settings import DataPaths
+
+if TYPE_CHECKING:  # the estimators import scipy, matplotlib and pysyncon (~2 s)
+    from lagesbild.effects.evaluate import MeasureEvaluation
 
 
 class UnknownMeasure(ValueError):
@@ -64,6 +66,11 @@ def run_evaluation(
     connect_build: Callable[[], duckdb.DuckDBPyConnection],
 ) -> EffectsOutcome:
     """Evaluate the measures (all registered when None) and store tables and reports."""
+    # imported here, not at module level: every monthly run loads this module with the code
+    # location, and the estimators and charts (scipy, matplotlib, pysyncon) cost ~2 s to import
+    from lagesbild.effects.evaluate import evaluate_measure
+    from lagesbild.effects.report import write_report
+
     timings: dict[str, float] = {}
     started = time.perf_counter()
     conn = connect_build()

@@ -9,13 +9,15 @@ no longer in the register are removed, so the tables always describe the current
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import polars as pl
 
-from lagesbild.effects.evaluate import MeasureEvaluation
 from lagesbild.effects.register import Measure
+
+if TYPE_CHECKING:
+    from lagesbild.effects.evaluate import MeasureEvaluation
 
 EFFECT_TABLE = "marts.fct_measure_effect"
 EVENT_STUDY_TABLE = "marts.fct_measure_event_study"

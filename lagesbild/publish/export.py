@@ -21,6 +21,7 @@ import polars as pl
 
 from lagesbild.publish.disclosure import (
     PRIMARY,
+    Geo,
     hierarchy_groups,
     recoverable,
     suppress,
@@ -106,38 +107,17 @@ def build_export_frame(
         )
         geographies = [row for row in geographies if not row.get("is_composite")]
     groups = hierarchy_groups(geographies, area_parts or {})
-    reasons: dict[tuple, str] = {}
-    slices: dict[tuple, dict] = defaultdict(dict)
-    for month, indicator, level, code, value in (
-        frame.filter(pl.col("is_count"))
-        .select("month", "indicator_code", "geo_level", "geo_code", "numerator")
-        .iter_rows()
-    ):
-        slices[(month, indicator)][(level, code)] = value
-    for (month, indicator), values in slices.items():
-        for geo, reason in suppress(values, groups, threshold).items():
-            reasons[(month, indicator, *geo)] = reason
-    small = frame.filter(
-        pl.col("is_ratio")
-        & ((pl.col("numerator") < threshold) | (pl.col("denominator") < threshold))
-    )
-    for month, indicator, level, code in small.select(
-        "month", "indicator_code", "geo_level", "geo_code"
-    ).iter_rows():
-        reasons[(month, indicator, level, code)] = PRIMARY
-    reason_frame = pl.DataFrame(
-        [(*key, reason) for key, reason in reasons.items()],
-        schema={
-            "month": frame.schema["month"],
-            "indicator_code": pl.String,
-            "geo_level": pl.String,
-            "geo_code": pl.String,
-            "suppression": pl.String,
-        },
-        orient="row",
-    )
-    joined = frame.join(
-        reason_frame, on=["month", "indicator_code", "geo_level", "geo_code"], how="left"
+    # One month at a time, the suppression as a column beside the month's rows: a month's
+    # slices are independent of every other month, and the whole history's cells as Python
+    # objects (or a join on four text keys) at once cost ~1 GB at national scale.
+    months = [
+        month_rows.with_columns(
+            pl.Series("suppression", _month_suppression(month_rows, groups, threshold), pl.String)
+        )
+        for month_rows in frame.partition_by("month", maintain_order=True)
+    ]
+    joined = (
+        pl.concat(months) if months else frame.with_columns(suppression=pl.lit(None, pl.String))
     )
     hidden = pl.col("suppression").is_not_null()
     return joined.select(
@@ -157,6 +137,33 @@ def build_export_frame(
         "suppression",
         pl.when(hidden).then(pl.lit(SUPPRESSED_FLAG)).otherwise(None).alias("flag"),
     )
+
+
+def _month_suppression(
+    month_rows: pl.DataFrame, groups: list[tuple[Geo, list[Geo]]], threshold: int
+) -> list[str | None]:
+    """'primary' | 'secondary' | None for every row of one month, in row order."""
+    columns = ("indicator_code", "geo_level", "geo_code", "numerator", "denominator")
+    rows = month_rows.select(*columns, "is_count", "is_ratio").rows()
+    slices: dict[str, dict[Geo, float | None]] = defaultdict(dict)
+    for indicator, level, code, numerator, _, is_count, _ in rows:
+        if is_count:
+            slices[indicator][(level, code)] = numerator
+    reasons = {
+        indicator: suppress(values, groups, threshold) for indicator, values in slices.items()
+    }
+    column: list[str | None] = []
+    for indicator, level, code, numerator, denominator, is_count, is_ratio in rows:
+        if is_count:
+            column.append(reasons[indicator].get((level, code)))
+        elif is_ratio and (
+            (numerator is not None and numerator < threshold)
+            or (denominator is not None and denominator < threshold)
+        ):
+            column.append(PRIMARY)
+        else:
+            column.append(None)
+    return column
 
 
 def verify_export(
