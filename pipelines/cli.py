@@ -83,7 +83,7 @@ def _run(
 
         defs = build_definitions(paths)
         console.use_definitions(defs)
-        outcome = run_months(defs, instance, start, end, watch=console.watch)
+        outcome = run_months(defs, instance, start, end, watch=console.watch, paths=paths)
         console.close_summary(outcome.success, months_label=label)
     elapsed = time.perf_counter() - started
     if not outcome.success:

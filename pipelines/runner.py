@@ -25,6 +25,7 @@ from pipelines.jobs import (
     REGISTER_JOB_NAME,
     TERTIAL_JOB_NAME,
 )
+from pipelines.seeds import seeds_are_current, without_seeds
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,16 @@ def _execute(
     job_name: str,
     instance: dg.DagsterInstance,
     watch: RunWatcher | None,
+    leave_out_seeds: bool = False,
     **kwargs: Any,
 ) -> dg.ExecuteInProcessResult:
     run_id = str(uuid.uuid4())
+    job = defs.resolve_job_def(job_name)
+    if leave_out_seeds:
+        job = without_seeds(job)
     if watch is not None:
         watch(instance, run_id)
-    return defs.resolve_job_def(job_name).execute_in_process(
-        instance=instance, run_id=run_id, raise_on_error=False, **kwargs
-    )
+    return job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False, **kwargs)
 
 
 def run_months(
@@ -103,10 +106,18 @@ def run_months(
     start: str,
     end: str | None = None,
     watch: RunWatcher | None = None,
+    paths: DataPaths | None = None,
 ) -> RunOutcome:
-    """Run one month (the monthly job) or `start..end` (ingest run, then build-and-publish run)."""
+    """Run one month (the monthly job) or `start..end` (ingest run, then build-and-publish run).
+
+    With the data directory's `paths`, a build whose seeds are current leaves them out
+    (`pipelines/seeds.py`); without, every build loads and tests them.
+    """
+    leave_out_seeds = paths is not None and seeds_are_current(instance, paths)
     if end is None or end == start:
-        result = _execute(defs, MONTHLY_JOB_NAME, instance, watch, partition_key=start)
+        result = _execute(
+            defs, MONTHLY_JOB_NAME, instance, watch, leave_out_seeds, partition_key=start
+        )
         return RunOutcome(result.success, result.run_id, failure_messages(result))
     ingest = _execute(defs, INGEST_JOB_NAME, instance, watch, tags=range_tags(start, end))
     if not ingest.success:
@@ -116,6 +127,7 @@ def run_months(
         BUILD_PUBLISH_JOB_NAME,
         instance,
         watch,
+        leave_out_seeds,
         partition_key=end,
         tags={WINDOW_START_TAG: start},
     )

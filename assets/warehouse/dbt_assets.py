@@ -25,6 +25,11 @@ from lagesbild.warehouse.dbt_invocation import (
     run_target_path,
     set_window_environment,
 )
+from lagesbild.warehouse.seed_state import (
+    forget_seed_build,
+    record_seed_build,
+    seed_fingerprint,
+)
 
 
 def dbt_vars_for_run(tags: Mapping[str, str]) -> dict[str, str]:
@@ -89,10 +94,44 @@ def lagesbild_dbt(
         prewarm_in_background()
     target = run_target_path(paths, context.run_id)
     restore_parse_state(paths, target)
+    builds_seeds = seed_keys() <= context.selected_asset_keys
+    fingerprint = seed_fingerprint() if builds_seeds else None
+    seed_checks_passed: set[dg.AssetCheckKey] = set()
     try:
-        yield from dbt.cli(BUILD_ARGS, context=context, target_path=target).stream()
+        for event in dbt.cli(BUILD_ARGS, context=context, target_path=target).stream():
+            if isinstance(event, dg.AssetCheckResult) and event.passed:
+                seed_checks_passed.add(dg.AssetCheckKey(event.asset_key, event.check_name))
+            yield event
+    except BaseException:
+        if fingerprint is not None:
+            forget_seed_build(paths.warehouse_db)
+        raise
     finally:
         keep_parse_state(paths, target)
+    if fingerprint is not None:
+        # a run that leaves the seeds out relies on this record and on these evaluations
+        if seed_check_keys() <= seed_checks_passed:
+            record_seed_build(paths.warehouse_db, fingerprint, seed_tables(), context.run_id)
+        else:
+            forget_seed_build(paths.warehouse_db)
+
+
+def seed_keys() -> frozenset[dg.AssetKey]:
+    """The dbt seeds (reference lists) as assets."""
+    return frozenset(
+        spec.key for spec in lagesbild_dbt.specs if spec.group_name == DBT_GROUPS["seeds"]
+    )
+
+
+def seed_tables() -> list[str]:
+    """The seed tables in the build database (`reference.<seed>`)."""
+    return sorted(".".join(key.path) for key in seed_keys())
+
+
+def seed_check_keys() -> frozenset[dg.AssetCheckKey]:
+    """The dbt tests on the seeds alone (tests that also read a model belong to the model)."""
+    seeds = seed_keys()
+    return frozenset(spec.key for spec in lagesbild_dbt.check_specs if spec.asset_key in seeds)
 
 
 MART_KEYS = sorted(
