@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 
 import dagster as dg
 import duckdb
@@ -24,8 +23,6 @@ from pipelines.cli import main
 from pipelines.instance import get_instance
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import (
-    DagsterHome,
-    copy_data_dir,
     fingerprints,
     latest_logged_run,
 )
@@ -34,14 +31,6 @@ pytestmark = pytest.mark.integration
 
 MONTH = "2024-06"
 MUNICIPALITIES = pl.read_csv(SEEDS_DIR / "municipalities.csv", infer_schema=False)
-
-
-@pytest.fixture
-def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
-    """A private copy of the published small data directory, with its Dagster instance."""
-    home = DagsterHome()
-    yield copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
-    home.restore()
 
 
 def municipalities_where(column: str, value: str) -> set[str]:

@@ -15,7 +15,6 @@ suite of `expectations/` has at least one target here.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +28,7 @@ from assets.warehouse.project import dbt_project
 from lagesbild.settings import DBT_PROJECT_DIR, PROJECT_ROOT, DataPaths
 from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
-from tests.conftest import PipelineRun
-from tests.integration.publication_helpers import DagsterHome, copy_data_dir, fingerprints
+from tests.integration.publication_helpers import fingerprints
 from tests.integration.test_gate import MONTH, publish_only, tamper
 
 pytestmark = pytest.mark.integration
@@ -414,13 +412,6 @@ def test_every_rule_is_targeted() -> None:
     assert {"unique", "not_null", "accepted_values", "relationships"} <= targeted
     known = {key for key in lagesbild_dbt.check_keys} | set(gx_quality_checks.check_keys)
     assert {check_key(label) for label in TARGETED} <= known
-
-
-@pytest.fixture
-def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
-    home = DagsterHome()
-    yield copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
-    home.restore()
 
 
 def dbt_test_nodes(manifest: dict) -> dict[str, set[str]]:

@@ -9,8 +9,6 @@ A mart materialized without its checks is refused the same way.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -25,20 +23,12 @@ from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import failure_messages
 from tests.conftest import PipelineRun
-from tests.integration.publication_helpers import DagsterHome, copy_data_dir, fingerprints
+from tests.integration.publication_helpers import fingerprints
 
 pytestmark = pytest.mark.integration
 
 MONTH = "2024-06"
 FCT = dg.AssetKey(["marts", "fct_indicator_month"])
-
-
-@pytest.fixture
-def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
-    """A private copy of the published small data directory, with its Dagster instance."""
-    home = DagsterHome()
-    yield copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
-    home.restore()
 
 
 def tamper(paths: DataPaths, *statements: str) -> None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
@@ -37,7 +36,6 @@ from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import failure_messages
 from tests.conftest import PipelineRun
-from tests.integration.publication_helpers import DagsterHome, copy_data_dir
 
 pytestmark = pytest.mark.integration
 
@@ -193,14 +191,6 @@ def test_the_map_indicator_is_checked_and_the_area_index_can_shade_the_map(
     assert view["legend_title"].startswith("Områdesindex")
     with pytest.raises(MonthNotPublished, match="2024-07 has not been published"):
         load_monthly_inputs(pipeline_run.paths.publish_db, "2024-07", is_synthetic=True)
-
-
-@pytest.fixture
-def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
-    home = DagsterHome()
-    paths = copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
-    yield paths
-    home.restore()
 
 
 def run_job(paths: DataPaths, selection: dg.AssetSelection, month: str) -> tuple[bool, str]:

@@ -8,7 +8,6 @@ the review's republication must be refused too — leaving every published file 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -19,8 +18,6 @@ from lagesbild.settings import DataPaths
 from pipelines.cli import main, run_tertial
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import (
-    DagsterHome,
-    copy_data_dir,
     fingerprints,
     latest_logged_run,
     verify_published_file,
@@ -30,13 +27,6 @@ from tests.integration.test_coverage_gate import drop_rows, halland_municipaliti
 pytestmark = pytest.mark.integration
 
 MONTH = "2024-06"
-
-
-@pytest.fixture
-def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
-    home = DagsterHome()
-    yield copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
-    home.restore()
 
 
 def log_rows(path: Path) -> list[dict[str, object]]:

@@ -3,9 +3,6 @@ a changed seed table is loaded and tested again."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import dagster as dg
 import duckdb
 import pytest
@@ -17,19 +14,10 @@ from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import run_months
 from pipelines.seeds import seeds_are_current
-from tests.conftest import PipelineRun
-from tests.integration.publication_helpers import DagsterHome, copy_data_dir
 
 pytestmark = pytest.mark.integration
 
 MONTH = "2024-06"
-
-
-@pytest.fixture
-def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
-    home = DagsterHome()
-    yield copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
-    home.restore()
 
 
 def materialized_in(instance: dg.DagsterInstance, run_id: str) -> set[dg.AssetKey]:
