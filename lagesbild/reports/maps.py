@@ -387,10 +387,10 @@ def build_map(
     ]
     n_wide = sum(1 for panel in details if panel["width"] >= MAP_WIDTH)
     panels = details[:n_wide]
-    if True:  # the overview is drawn even for a page without areas: the country's 65, grey
-        panels.append(
-            _overview_panel(mapped, shapes, detailed, scale, numbers, full_width=bool(dots_only))
-        )
+    # the overview is drawn even for a page without areas: the country's 65, grey
+    panels.append(
+        _overview_panel(mapped, shapes, detailed, scale, numbers, full_width=bool(dots_only))
+    )
     panels += details[n_wide:]
     height = _layout(panels)
     return {
