@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from lagesbild.publish.republication import latest_log_entry
 from lagesbild.settings import MONTHLY_SOURCES, DataPaths
 
 REASON_SUFFIX = ".reason.txt"
@@ -80,16 +81,7 @@ def month_span(first: str, last: str) -> list[str]:
 
 def latest_publication(paths: DataPaths) -> PublicationState | None:
     """The last row of the published warehouse's publication log (None before the first)."""
-    if not paths.publish_db.exists():
-        return None
-    conn = duckdb.connect(str(paths.publish_db), read_only=True)
-    try:
-        row = conn.execute(
-            "select month, run_id, code_version, published_at from meta.publication_log "
-            "order by published_at desc limit 1"
-        ).fetchone()
-    finally:
-        conn.close()
+    row = latest_log_entry(paths.publish_db, "month, run_id, code_version, published_at")
     if row is None:
         return None
     return PublicationState(row[0], row[1], row[2], row[3], paths.publish_db)
@@ -117,15 +109,7 @@ def _build_database_deliveries(paths: DataPaths) -> list[tuple[str, str, datetim
 
 def _published_deliveries(paths: DataPaths) -> list[tuple[str, str, datetime | None]]:
     """The deliveries recorded with the latest publication (source and month of each file)."""
-    if not paths.publish_db.exists():
-        return []
-    conn = duckdb.connect(str(paths.publish_db), read_only=True)
-    try:
-        row = conn.execute(
-            "select input_deliveries from meta.publication_log order by published_at desc limit 1"
-        ).fetchone()
-    finally:
-        conn.close()
+    row = latest_log_entry(paths.publish_db, "input_deliveries")
     deliveries = json.loads(row[0]) if row and row[0] else []
     return [
         (entry["source"], entry["partition"], None)

@@ -14,6 +14,7 @@ from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import run_months
 from pipelines.seeds import seeds_are_current
+from tests.integration.publication_helpers import latest_logged_run
 
 pytestmark = pytest.mark.integration
 
@@ -25,16 +26,6 @@ def materialized_in(instance: dg.DagsterInstance, run_id: str) -> set[dg.AssetKe
         run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION
     ).records
     return {record.event_log_entry.dagster_event.asset_key for record in records}
-
-
-def published_run(paths: DataPaths) -> str:
-    conn = duckdb.connect(str(paths.publish_db), read_only=True)
-    try:
-        return conn.execute(
-            "select run_id from meta.publication_log order by published_at desc limit 1"
-        ).fetchone()[0]
-    finally:
-        conn.close()
 
 
 def test_unchanged_seeds_are_left_out_and_a_changed_seed_table_is_rebuilt(
@@ -60,7 +51,7 @@ def test_unchanged_seeds_are_left_out_and_a_changed_seed_table_is_rebuilt(
     assert not evaluated & seed_check_keys() and len(evaluated) > 100
     # the gate took the seeds' earlier passing evaluations, and the month was published
     assert verify_required_checks(instance, required_check_keys()).passed
-    assert published_run(workspace) == lean.run_id
+    assert latest_logged_run(workspace.publish_db) == lean.run_id
 
     conn = duckdb.connect(str(workspace.warehouse_db))
     conn.execute("update reference.indicators set name_en = name_en || ' (edited)'")
