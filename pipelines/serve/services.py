@@ -53,6 +53,14 @@ load_from:
 
 def services(bin_dir: Path, workspace: Path, project_root: Path, ports: Ports) -> list[Service]:
     """The services in start order, with the executables of `bin_dir` (the virtualenv's)."""
+    webserver = (
+        str(bin_dir / "dagster-webserver"),
+        "--workspace",
+        str(workspace),
+        "--host",
+        LOCALHOST,
+        "--port",
+    )
     return [
         Service(
             "lagesbild-code-server",
@@ -83,29 +91,12 @@ def services(bin_dir: Path, workspace: Path, project_root: Path, ports: Ports) -
         Service(
             "lagesbild-webserver",
             "operators' Dagster UI (127.0.0.1)",
-            (
-                str(bin_dir / "dagster-webserver"),
-                "--workspace",
-                str(workspace),
-                "--host",
-                LOCALHOST,
-                "--port",
-                str(ports.operators),
-            ),
+            (*webserver, str(ports.operators)),
         ),
         Service(
             "lagesbild-audit-webserver",
             "auditors' read-only Dagster UI (127.0.0.1, behind nginx)",
-            (
-                str(bin_dir / "dagster-webserver"),
-                "--workspace",
-                str(workspace),
-                "--host",
-                LOCALHOST,
-                "--port",
-                str(ports.auditors),
-                "--read-only",
-            ),
+            (*webserver, str(ports.auditors), "--read-only"),
         ),
     ]
 

@@ -74,6 +74,15 @@ class Production:
     def run_tags(self, run_id: str) -> dict[str, str]:
         return dict(self.sql("select key, value from run_tags where run_id = %s", run_id))
 
+    def materialized(self, run_id: str) -> set[str]:
+        """The asset keys (as stored: JSON) the run materialized, from the event log."""
+        rows = self.sql(
+            "select asset_key from event_logs where run_id = %s "
+            "and dagster_event_type = 'ASSET_MATERIALIZATION'",
+            run_id,
+        )
+        return {key for (key,) in rows}
+
 
 def lagesbild(args: list[str], production: Production) -> subprocess.CompletedProcess[str]:
     return subprocess.run(

@@ -125,14 +125,7 @@ def test_a_monthly_run_stores_its_run_materializations_and_checks_in_postgresql(
     assert production.run_status(run_id) == "SUCCESS"
     assert production.run_tags(run_id)["dagster/partition"] == "2024-06"
     assert production.run_tags(run_id)["lagesbild/build_db"] == "writer"
-    materialized = {
-        key
-        for (key,) in production.sql(
-            "select asset_key from event_logs where run_id = %s "
-            "and dagster_event_type = 'ASSET_MATERIALIZATION'",
-            run_id,
-        )
-    }
+    materialized = production.materialized(run_id)
     assert '["publish", "lagesbild_warehouse"]' in materialized
     assert '["marts", "fct_indicator_month"]' in materialized
     assert '["raw", "offences"]' in materialized
@@ -219,14 +212,7 @@ def test_a_tertial_review_stores_its_run_and_materializations_in_postgresql(
 ) -> None:
     run_id = command_line["tertial_run"]
     assert production.run_status(run_id) == "SUCCESS"
-    materialized = {
-        key
-        for (key,) in production.sql(
-            "select asset_key from event_logs where run_id = %s "
-            "and dagster_event_type = 'ASSET_MATERIALIZATION'",
-            run_id,
-        )
-    }
+    materialized = production.materialized(run_id)
     assert '["review", "fct_tertial_review"]' in materialized
     assert TERTIAL_REPORTS_KEY.to_string() in materialized
     folder = production.paths.root / "reports" / "tertial" / "2024-T1"
