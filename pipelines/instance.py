@@ -58,9 +58,24 @@ telemetry:
 """
 
 _POSTGRES_STORAGE = f"""\
-storage:
-  # Runs, event log and schedules in PostgreSQL; the URL comes from the environment.
-  postgres:
+# Runs, event log and schedules in PostgreSQL; the URL comes from the environment. The event
+# log keeps its connection instead of opening one per event (pipelines/event_log.py).
+run_storage:
+  module: dagster_postgres.run_storage
+  class: PostgresRunStorage
+  config:
+    postgres_url:
+      env: {POSTGRES_URL_ENV}
+event_log_storage:
+  module: pipelines.event_log
+  class: KeptConnectionsPostgresEventLogStorage
+  config:
+    postgres_url:
+      env: {POSTGRES_URL_ENV}
+schedule_storage:
+  module: dagster_postgres.schedule_storage
+  class: PostgresScheduleStorage
+  config:
     postgres_url:
       env: {POSTGRES_URL_ENV}
 """
@@ -125,9 +140,28 @@ def describe_instance(paths: DataPaths) -> str:
     return f"SQLite in {paths.dagster_home}"
 
 
-def instance_yaml(on_postgres: bool) -> str:
-    """The dagster.yaml of a data directory's instance (also `deploy/dagster.yaml`)."""
-    return _HEADER + (_POSTGRES_STORAGE if on_postgres else "") + _SETTINGS
+def _sqlite_event_log(home: Path) -> str:
+    return f"""\
+event_log_storage:
+  # Dagster's SQLite event log in its usual place, with its connections kept instead of
+  # rebuilt for every event (pipelines/event_log.py). Runs and schedules: Dagster's defaults.
+  module: pipelines.event_log
+  class: KeptConnectionsSqliteEventLogStorage
+  config:
+    base_dir: {home.resolve() / "history" / "runs"}
+"""
+
+
+def instance_yaml(on_postgres: bool, home: Path | None = None) -> str:
+    """The dagster.yaml of a data directory's instance (also `deploy/dagster.yaml`).
+
+    On SQLite the event log's directory is written out, so `home` is required.
+    """
+    if on_postgres:
+        return _HEADER + _POSTGRES_STORAGE + _SETTINGS
+    if home is None:
+        raise ValueError("a SQLite instance's dagster.yaml names its home: pass `home`")
+    return _HEADER + _sqlite_event_log(home) + _SETTINGS
 
 
 def _configured_for_postgres(config: Path) -> bool:
@@ -139,7 +173,7 @@ def write_instance_yaml(home: Path, on_postgres: bool) -> Path:
     may be reading it)."""
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    wanted = instance_yaml(on_postgres)
+    wanted = instance_yaml(on_postgres, home)
     if config.exists() and config.read_text(encoding="utf-8") == wanted:
         return config
     partial = home / f".dagster.yaml.{os.getpid()}.partial"

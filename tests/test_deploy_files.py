@@ -43,16 +43,30 @@ def test_the_instance_configuration_is_valid_for_dagster(
     from dagster._core.instance.config import dagster_instance_config
 
     monkeypatch.setenv(POSTGRES_URL_ENV, "postgresql://lagesbild:secret@127.0.0.1:5432/lagesbild")
-    (tmp_path / "dagster.yaml").write_text(instance_yaml(on_postgres), encoding="utf-8")
+    (tmp_path / "dagster.yaml").write_text(instance_yaml(on_postgres, tmp_path), encoding="utf-8")
     config, _ = dagster_instance_config(str(tmp_path))
     assert config["concurrency"]["pools"]["default_limit"] == 1
     assert config["concurrency"]["runs"]["tag_concurrency_limits"] == [
         {"key": "lagesbild/build_db", "limit": 1}
     ]
     assert config["run_monitoring"]["enabled"] is True
-    assert ("storage" in config) is on_postgres
-    if on_postgres:
-        assert config["storage"]["postgres"]["postgres_url"] == {"env": POSTGRES_URL_ENV}
+    if on_postgres:  # the event log through pipelines/event_log.py, the rest dagster-postgres
+        for key, module, name in (
+            ("run_storage", "dagster_postgres.run_storage", "PostgresRunStorage"),
+            ("event_log_storage", "pipelines.event_log", "KeptConnectionsPostgresEventLogStorage"),
+            ("schedule_storage", "dagster_postgres.schedule_storage", "PostgresScheduleStorage"),
+        ):
+            assert config[key] == {
+                "module": module,
+                "class": name,
+                "config": {"postgres_url": {"env": POSTGRES_URL_ENV}},
+            }
+    else:  # Dagster's own SQLite files, written through the kept-connections event log
+        assert config["event_log_storage"] == {
+            "module": "pipelines.event_log",
+            "class": "KeptConnectionsSqliteEventLogStorage",
+            "config": {"base_dir": str(tmp_path.resolve() / "history" / "runs")},
+        }
 
 
 def test_a_stale_instance_configuration_is_rewritten_and_postgres_never_falls_back(
@@ -66,7 +80,7 @@ def test_a_stale_instance_configuration_is_rewritten_and_postgres_never_falls_ba
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "elsewhere"))
 
     prepare_dagster_home(paths)
-    assert config.read_text(encoding="utf-8") == instance_yaml(on_postgres=False)
+    assert config.read_text(encoding="utf-8") == instance_yaml(False, paths.dagster_home)
 
     monkeypatch.setenv(POSTGRES_URL_ENV, "postgresql://lagesbild:secret@db:5432/lagesbild")
     prepare_dagster_home(paths)
