@@ -155,10 +155,25 @@ def _samples(result: dict[str, Any]) -> list[Any]:
     return list(result.get("partial_unexpected_list") or [])[:SAMPLE_SIZE]
 
 
+@dataclass(frozen=True)
+class PandasBatch:
+    """A frame as GX validates it (pandas), and whether its rows carry a row label."""
+
+    frame: Any
+    labelled: bool
+
+
+def as_batch(frame: pl.DataFrame) -> PandasBatch:
+    """The pandas copy GX needs. Pass the polars frame only here (`as_batch(frame_for(...))`)
+    so it is freed before GX runs: holding both kept ≈ 250 MB more of the process resident
+    after the fact table's suite (benchmarks/profile_notes.md, fourth round)."""
+    return PandasBatch(frame.to_pandas(), ROW_LABEL in frame.columns)
+
+
 def validate(
     suite: dict[str, Any],
     batch: str,
-    frame: pl.DataFrame,
+    data: PandasBatch,
     parameters: dict[str, Any],
     results_dir: Path | None = None,
 ) -> list[ExpectationOutcome]:
@@ -169,10 +184,10 @@ def validate(
             "result_format": "SUMMARY",
             "partial_unexpected_count": SAMPLE_SIZE,
         }
-        if ROW_LABEL in frame.columns:
+        if data.labelled:
             result_format["unexpected_index_column_names"] = [ROW_LABEL]
         validation = definition.run(
-            batch_parameters={"dataframe": frame.to_pandas()},
+            batch_parameters={"dataframe": data.frame},
             expectation_parameters=parameters,
             result_format=result_format,
         )

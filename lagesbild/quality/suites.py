@@ -10,7 +10,7 @@ import duckdb
 
 from lagesbild.quality.config import EXPECTATIONS_DIR, QualityConfig
 from lagesbild.quality.datasets import frame_for, parameters
-from lagesbild.quality.gx_runner import ExpectationOutcome, load_suite, validate
+from lagesbild.quality.gx_runner import ExpectationOutcome, as_batch, load_suite, validate
 
 PLAUSIBILITY_BATCH = "plausibility"
 """The batch of month-on-month jumps: a warning, evaluated apart from the required batches."""
@@ -40,8 +40,10 @@ def run_suite(
     outcomes: list[ExpectationOutcome] = []
     for batch in batches:
         try:
-            frame = frame_for(conn, suite_name, batch, month, config)
-            outcomes.extend(validate(suite, batch, frame, params, results_dir))
+            # the polars frame lives only until its pandas copy exists (memory: see as_batch)
+            data = as_batch(frame_for(conn, suite_name, batch, month, config))
+            outcomes.extend(validate(suite, batch, data, params, results_dir))
+            del data
         except Exception as error:
             outcomes.append(
                 ExpectationOutcome(
