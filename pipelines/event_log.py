@@ -63,13 +63,26 @@ _STORAGES: weakref.WeakSet[
 ] = weakref.WeakSet()
 
 
-class KeptConnectionsSqliteEventLogStorage(SqliteEventLogStorage):
+class _RemembersFoundTables:
+    """`has_table` asked of the database once per table found (Dagster asks on every asset-check
+    event); a table not found is asked again, so a migration run meanwhile is seen."""
+
+    def has_table(self, table_name: str) -> bool:
+        known: set[str] = self.__dict__.setdefault("_known_tables", set())
+        if table_name in known:
+            return True
+        found = super().has_table(table_name)  # type: ignore[misc]
+        if found:
+            known.add(table_name)
+        return found
+
+
+class KeptConnectionsSqliteEventLogStorage(_RemembersFoundTables, SqliteEventLogStorage):
     """`SqliteEventLogStorage` with one kept engine and connection pool per shard."""
 
     def __init__(self, base_dir: str, inst_data: Any = None) -> None:
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
-        self._known_tables: set[str] = set()
         super().__init__(base_dir, inst_data)
         _STORAGES.add(self)
 
@@ -78,14 +91,6 @@ class KeptConnectionsSqliteEventLogStorage(SqliteEventLogStorage):
         cls, inst_data: Any, config_value: Any
     ) -> KeptConnectionsSqliteEventLogStorage:
         return cls(inst_data=inst_data, **config_value)
-
-    def has_table(self, table_name: str) -> bool:
-        if table_name in self._known_tables:
-            return True
-        found = super().has_table(table_name)
-        if found:
-            self._known_tables.add(table_name)
-        return found
 
     def _engine(self, shard: str) -> Engine:
         """The shard's kept engine (created, and its database initialised, on first use)."""
@@ -141,7 +146,7 @@ class KeptConnectionsSqliteEventLogStorage(SqliteEventLogStorage):
         super().dispose()
 
 
-class KeptConnectionsPostgresEventLogStorage(PostgresEventLogStorage):
+class KeptConnectionsPostgresEventLogStorage(_RemembersFoundTables, PostgresEventLogStorage):
     """dagster-postgres's event log with a kept connection instead of one per write."""
 
     def __init__(
@@ -152,7 +157,6 @@ class KeptConnectionsPostgresEventLogStorage(PostgresEventLogStorage):
         token_provider: Any = None,
     ) -> None:
         super().__init__(postgres_url, should_autocreate_tables, inst_data, token_provider)
-        self._known_tables: set[str] = set()
         self._engine.dispose()
         self._engine = self._pooled_engine()
         _STORAGES.add(self)
@@ -177,14 +181,6 @@ class KeptConnectionsPostgresEventLogStorage(PostgresEventLogStorage):
             should_autocreate_tables=config_value.get("should_autocreate_tables", True),
             token_provider=get_token_provider_from_config(config_value),
         )
-
-    def has_table(self, table_name: str) -> bool:
-        if table_name in self._known_tables:
-            return True
-        found = super().has_table(table_name)
-        if found:
-            self._known_tables.add(table_name)
-        return found
 
     def close_connections(self) -> None:
         self._engine.dispose()
