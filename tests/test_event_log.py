@@ -4,12 +4,10 @@ Dagster's own does, shares its files with other processes, and bounds what it ke
 from __future__ import annotations
 
 import multiprocessing
-import time
 from pathlib import Path
 
 import dagster as dg
 import pytest
-from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
@@ -17,24 +15,11 @@ from lagesbild.settings import DataPaths
 from pipelines import event_log
 from pipelines.event_log import MAX_OPEN_SHARDS, KeptConnectionsSqliteEventLogStorage
 from pipelines.instance import POSTGRES_URL_ENV, get_instance
+from tests.dagster_events import materialization_entry
 
 
 def _materialization(run_id: str, asset: str) -> EventLogEntry:
-    event = DagsterEvent(
-        DagsterEventType.ASSET_MATERIALIZATION.value,
-        "job",
-        event_specific_data=StepMaterializationData(
-            dg.AssetMaterialization(asset_key=dg.AssetKey(asset), metadata={"rows": 7})
-        ),
-    )
-    return EventLogEntry(
-        error_info=None,
-        level="debug",
-        user_message="",
-        run_id=run_id,
-        timestamp=time.time(),
-        dagster_event=event,
-    )
+    return materialization_entry(run_id, asset, {"rows": 7})
 
 
 @dg.asset

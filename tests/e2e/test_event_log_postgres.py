@@ -4,34 +4,18 @@ the server dropped its connection."""
 
 from __future__ import annotations
 
-import time
-
 import dagster as dg
 import psycopg2
-from dagster._core.events import DagsterEvent, DagsterEventType, StepMaterializationData
 from dagster._core.events.log import EventLogEntry
 from dagster_postgres.event_log import PostgresEventLogStorage
 
 from pipelines.event_log import KeptConnectionsPostgresEventLogStorage
 from pipelines.serve.postgres import LocalPostgres
+from tests.dagster_events import materialization_entry
 
 
 def _materialization(run_id: str, index: int) -> EventLogEntry:
-    event = DagsterEvent(
-        DagsterEventType.ASSET_MATERIALIZATION.value,
-        "job",
-        event_specific_data=StepMaterializationData(
-            dg.AssetMaterialization(asset_key=dg.AssetKey("counted"), metadata={"index": index})
-        ),
-    )
-    return EventLogEntry(
-        error_info=None,
-        level="debug",
-        user_message="",
-        run_id=run_id,
-        timestamp=time.time(),
-        dagster_event=event,
-    )
+    return materialization_entry(run_id, "counted", {"index": index})
 
 
 def test_events_written_through_one_kept_connection_are_read_by_dagster_postgres(
