@@ -1,25 +1,49 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        on_schema_change='sync_all_columns',
+        meta={'window_rebuild_inputs': [
+            'int_geography__deso_geo_levels',
+            'municipalities',
+            'indicators',
+            'indicator_offence_codes',
+        ]},
+        pre_hook="{{ window_rebuild_clear('month') }}",
+        post_hook="{{ window_rebuild_record() }}"
+    )
+}}
+
 -- Event-count numerators and denominators of the count and ratio indicators per month ×
 -- geography, long and sparse (only non-zero combinations; fct_indicator_month completes the
 -- grid). Which event feeds which indicator is declared in seed `indicators` (columns
 -- numerator / denominator = an event kind below) and, for offence-coded events, in seed
 -- indicator_offence_codes. Where events count is the COVERAGE RULE below (doc `coverage_rule`).
+-- Incremental (macros/window_rebuild.sql): a month's rows depend only on that month's events,
+-- so a run rebuilds its window's months — and every month by itself when the geography, a
+-- seed listed in window_rebuild_inputs or this file changed since the last build.
+{%- set rebuilt_months = window_rebuild_predicate('month') %}
 with
 
 offence_counts as (
 
     select * from {{ ref('int_offences__counts_deso_month') }}
+    where {{ rebuilt_months }}
 
 ),
 
 clearance_counts as (
 
     select * from {{ ref('int_clearances__counts_deso_month') }}
+    where {{ rebuilt_months }}
 
 ),
 
 incident_counts as (
 
     select * from {{ ref('int_incidents__counts_deso_month') }}
+    where {{ rebuilt_months }}
 
 ),
 
