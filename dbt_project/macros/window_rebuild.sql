@@ -56,25 +56,32 @@
 {%- endmacro %}
 
 
+{% macro window_rebuild_months(column, scope=none) -%}
+    {%- set scope = scope or window_rebuild_scope() -%}
+    {{- month_window_predicate(column) if scope == 'window' else 'true' -}}
+{%- endmacro %}
+
+
 {% macro window_rebuild_predicate(column) -%}
+    {#- the months the model's SQL rebuilds, also said once in dbt's log -#}
     {%- set scope = window_rebuild_scope() -%}
+    {%- set months = window_rebuild_months(column, scope) -%}
     {%- if execute -%}
         {%- do log(
             this.identifier ~ ": "
-            ~ ("inputs and code unchanged, rebuilding the run's months ("
-               ~ month_window_predicate(column) ~ ")" if scope == 'window'
+            ~ ("inputs and code unchanged, rebuilding the run's months (" ~ months ~ ")"
+               if scope == 'window'
                else "first build, full refresh or changed inputs/code: rebuilding every month"),
             info=True
         ) -%}
     {%- endif -%}
-    {{- month_window_predicate(column) if scope == 'window' else 'true' -}}
+    {{- months -}}
 {%- endmacro %}
 
 
 {% macro window_rebuild_clear(column) -%}
     {%- if execute and is_incremental() -%}
-        delete from {{ this }}
-        where {{ month_window_predicate(column) if window_rebuild_scope() == 'window' else 'true' }}
+        delete from {{ this }} where {{ window_rebuild_months(column) }}
     {%- endif -%}
 {%- endmacro %}
 
