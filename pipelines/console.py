@@ -101,7 +101,7 @@ class RunSummary:
 
 def _files_written(asset_key: dg.AssetKey, metadata: dict[str, Any]) -> int:
     """Files a materialization wrote, from the metadata the publish and review steps record."""
-    from assets.publish.assets import PUBLISHED_WAREHOUSE_KEY
+    from assets.publish.assets import EXPORT_KEPT, PUBLISHED_WAREHOUSE_KEY
     from assets.review.assets import TERTIAL_REPORTS_KEY
 
     def value(name: str) -> Any:
@@ -113,7 +113,7 @@ def _files_written(asset_key: dg.AssetKey, metadata: dict[str, Any]) -> int:
         return (
             2  # the warehouse and its archive copy
             + len(value("region_files") or {})
-            + len(value("export_files") or {})
+            + (0 if value("export") == EXPORT_KEPT else len(value("export_files") or {}))
             + (1 if docs and docs != "not built" else 0)
         )
     if asset_key == TERTIAL_REPORTS_KEY:

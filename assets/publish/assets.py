@@ -10,6 +10,8 @@ from assets.resources import LagesbildSettings
 from assets.warehouse.dbt_assets import MART_KEYS
 
 PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["publish", "lagesbild_warehouse"])
+EXPORT_KEPT = "kept: built from the same inputs"
+"""Metadata `export` of a publication that left the published export in place."""
 
 
 @dg.asset(
@@ -58,6 +60,7 @@ def lagesbild_warehouse(
                 {kind: str(path) for kind, path in publication.export_files.items()}
             ),
             "suppressed_cells": publication.suppressed_cells,
+            "export": EXPORT_KEPT if publication.export_kept else "built",
             "gx_data_docs": dg.MetadataValue.path(str(gated.docs) if gated.docs else "not built"),
         }
     )

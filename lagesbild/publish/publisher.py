@@ -9,9 +9,9 @@ The same publication also writes, each built and verified in staging before anyt
 replaced: one file per police region (`publish/regions/<slug>.duckdb`, that region's detail
 and the national totals only) with the same tables as Parquet beside it
 (`publish/regions/<slug>/<schema>.<table>.parquet`) and the public export (`publish/export/`,
-Parquet and CSV with disclosure control). Nothing is replaced until every candidate has been
-verified; a crash at any point leaves each published file either the previous or the new
-version, whole.
+Parquet and CSV with disclosure control; kept as published when nothing it is built from
+changed, see `export_reuse`). Nothing is replaced until every candidate has been verified; a
+crash at any point leaves each published file either the previous or the new version, whole.
 Every DuckDB file is written in storage version `storage.PUBLISHED_STORAGE_VERSION`, which
 DuckDB 1.x clients open (DuckDB 2.0's default format they cannot read).
 `LAGESBILD_PUBLISH_FAULT=<point>` kills the process with SIGKILL at a named point (fault tests).
@@ -40,6 +40,7 @@ from lagesbild.publish.export import (
     verify_export,
     write_export,
 )
+from lagesbild.publish.export_reuse import export_fingerprint, kept_export, record_export
 from lagesbild.publish.region_parquet import (
     RegionParquetError,
     region_parquet_dir,
@@ -113,6 +114,8 @@ class Publication:
     """Per region: table → its Parquet file beside the region's DuckDB file."""
     export_files: dict[str, Path] = field(default_factory=dict)
     suppressed_cells: int = 0
+    export_kept: bool = False
+    """True when the published export was built from the same inputs and left in place."""
 
 
 def fault_point(name: str) -> None:
@@ -329,13 +332,17 @@ EXPORT_MEMORY_LIMIT = "384MB"
 
 
 def _build_export(
-    candidate: Path, build_db: Path, staging: Path, *, run_id: str, threshold: int
+    candidate: Path,
+    parts: dict[str, list[str]] | None,
+    staging: Path,
+    *,
+    run_id: str,
+    threshold: int,
 ) -> tuple[dict[str, Path], int]:
     conn = duckdb.connect(str(candidate), read_only=True)
     try:
         # the export's sorted query would otherwise keep ~400 MB of buffers at national scale
         conn.execute(f"set memory_limit = '{EXPORT_MEMORY_LIMIT}'")
-        parts = area_parts_from(build_db)
         frame = build_export_frame(conn, parts, threshold)
         geographies = conn.sql("select * from marts.dim_geography").pl().to_dicts()
         count_indicators = count_indicator_codes(conn)
@@ -388,6 +395,9 @@ def publish(
         verify_candidate(candidate, row_counts, checksums, run_id)
         fault_point("after_verify")
         report_progress("publish", "publication", 2, PUBLICATION_STEPS, "verified")
+        parts = area_parts_from(paths.warehouse_db)
+        export_inputs = export_fingerprint(checksums, parts, disclosure_threshold)
+        kept = kept_export(export_dir(paths), export_inputs)
         # Region files (DuckDB-bound) and the export (mostly Python) overlap well on two cores.
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="publish") as pool:
             building_regions = pool.submit(
@@ -398,17 +408,19 @@ def publish(
                 run_id=run_id,
                 tables=list(row_counts),
             )
-            building_export = pool.submit(
-                _build_export,
-                candidate,
-                paths.warehouse_db,
-                staging,
-                run_id=run_id,
-                threshold=disclosure_threshold,
-            )
+            building_export = None
+            if kept is None:
+                building_export = pool.submit(
+                    _build_export,
+                    candidate,
+                    parts,
+                    staging,
+                    run_id=run_id,
+                    threshold=disclosure_threshold,
+                )
             regions = building_regions.result()
             fault_point("after_regions_built")
-            exports, suppressed = building_export.result()
+            exports, suppressed = kept if building_export is None else building_export.result()
             fault_point("after_export_built")
         report_progress("publish", "publication", 3, PUBLICATION_STEPS, "regions and export")
         region_outputs = [
@@ -442,7 +454,10 @@ def publish(
         export_targets: dict[str, Path] = {}
         for kind, built in exports.items():
             export_targets[kind] = export_folder / built.name
-            os.replace(built, export_targets[kind])
+            if kept is None:
+                os.replace(built, export_targets[kind])
+        if kept is None:
+            record_export(export_folder, export_inputs, export_targets, suppressed)
         _fsync_directory(export_folder)
         report_progress("publish", "publication", 5, PUBLICATION_STEPS, "all files replaced")
     except (RegionFileError, RegionParquetError, ExportError, StorageVersionError) as error:
@@ -465,4 +480,5 @@ def publish(
         region_parquet=region_parquet,
         export_files=export_targets,
         suppressed_cells=suppressed,
+        export_kept=kept is not None,
     )

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import json
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
@@ -13,6 +14,7 @@ import polars as pl
 import pytest
 
 from assets.resources import LagesbildSettings
+from lagesbild.publish.export_reuse import RECORD_NAME
 from lagesbild.review.formatting import number, percent_change
 from lagesbild.review.run import report_dir
 from lagesbild.settings import REGION_SLUGS
@@ -179,3 +181,20 @@ def test_the_review_publication_is_logged_as_covering_its_tertial(reviewed) -> N
     finally:
         conn.close()
     assert (kind, covers, month) == ("tertial_review", "2024-T1", "2024-04")
+
+
+def test_the_review_republication_keeps_the_unchanged_public_export(reviewed) -> None:
+    """The review adds its own tables; the export's inputs are the monthly run's: kept."""
+    conn = duckdb.connect(str(reviewed.publish_db), read_only=True)
+    try:
+        (published_at,) = conn.execute(
+            "select max(published_at) from meta.publication_log where kind = 'tertial_review'"
+        ).fetchone()
+    finally:
+        conn.close()
+    folder = reviewed.publish_dir / "export"
+    files = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))["files"]
+    assert sorted(files) == ["csv", "parquet"]
+    for name in files.values():
+        modified = datetime.fromtimestamp((folder / name).stat().st_mtime, tz=UTC)
+        assert modified.replace(tzinfo=None) < published_at  # not written by the review

@@ -1,0 +1,76 @@
+"""Keep the published export when nothing it is built from has changed.
+
+The public export (Parquet and CSV of every month, with disclosure control) is a pure function
+of the candidate's `marts.fct_indicator_month`, `marts.dim_geography` and `marts.dim_indicator`,
+the composite areas' parts, the disclosure threshold and the code that builds it. Each
+publication that builds the export records a fingerprint of those inputs beside it
+(`publish/export/.inputs.json`, with each file's size and modification time); a later
+publication whose fingerprint is equal — the tertial review's republication, a re-run of a
+month — keeps the published files instead of building and verifying the same bytes again.
+Any difference, a missing or touched file, or an unreadable record means: build as before.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from lagesbild.publish import disclosure, export
+
+EXPORT_INPUT_TABLES = ("marts.fct_indicator_month", "marts.dim_geography", "marts.dim_indicator")
+"""The published tables the export reads (their publication checksums enter the fingerprint)."""
+RECORD_NAME = ".inputs.json"
+EXPORT_CODE = (Path(export.__file__), Path(disclosure.__file__))
+"""The modules that build the export: a change to either builds it again."""
+
+
+def export_fingerprint(
+    checksums: Mapping[str, str], parts: Mapping[str, list[str]] | None, threshold: int
+) -> str:
+    """sha256 over the export's inputs: table checksums, area parts, threshold, code."""
+    digest = hashlib.sha256()
+    inputs = {
+        "tables": {table: checksums[table] for table in EXPORT_INPUT_TABLES},
+        "area_parts": {area: sorted(members) for area, members in sorted((parts or {}).items())},
+        "threshold": threshold,
+        "code": [hashlib.sha256(path.read_bytes()).hexdigest() for path in EXPORT_CODE],
+    }
+    digest.update(json.dumps(inputs, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _file_identity(path: Path) -> list[int]:
+    stat = path.stat()
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def kept_export(folder: Path, fingerprint: str) -> tuple[dict[str, Path], int] | None:
+    """The published export files and their suppressed-cell count, if built from these inputs."""
+    try:
+        record = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
+        if record["fingerprint"] != fingerprint:
+            return None
+        files = {kind: folder / name for kind, name in record["files"].items()}
+        if any(_file_identity(path) != record["identity"][kind] for kind, path in files.items()):
+            return None
+        return files, int(record["suppressed_cells"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def record_export(
+    folder: Path, fingerprint: str, files: Mapping[str, Path], suppressed_cells: int
+) -> None:
+    """Record what the published export files were built from (written atomically)."""
+    record = {
+        "fingerprint": fingerprint,
+        "files": {kind: path.name for kind, path in files.items()},
+        "identity": {kind: _file_identity(path) for kind, path in files.items()},
+        "suppressed_cells": suppressed_cells,
+    }
+    staged = folder / f"{RECORD_NAME}.{os.getpid()}"
+    staged.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    os.replace(staged, folder / RECORD_NAME)
