@@ -19,7 +19,9 @@
              meta={'window_rebuild_inputs': ['<model or seed>', ...]},
              pre_hook="{{ window_rebuild_clear('month') }}",
              post_hook="{{ window_rebuild_record() }}")
-    and the event CTEs filter with `where {{ window_rebuild_predicate('month') }}`.
+    and the model's SQL takes its months once, `{%- set rebuilt_months =
+    window_rebuild_predicate('month') %}` (which also says the scope in dbt's log), and filters
+    its event CTEs with `where {{ rebuilt_months }}`.
     Deleting the scope first (pre-hook, same transaction) also removes months whose events all
     disappeared, which delete+insert on the new rows' months alone would keep.
 -#}
