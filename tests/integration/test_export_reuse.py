@@ -60,7 +60,7 @@ def test_a_republication_with_unchanged_inputs_keeps_the_export(workspace: DataP
     assert record(workspace) == recorded
     assert kept.export_files == export_files(workspace)
     assert kept.suppressed_cells == recorded["suppressed_cells"] and kept.suppressed_cells > 0
-    # the publication itself happened: main file and region files are the new run's
+    # the publication itself happened: the main file is the new run's
     conn = duckdb.connect(str(workspace.publish_db), read_only=True)
     logged = conn.execute(
         "select run_id from meta.publication_log order by published_at desc limit 1"
@@ -82,9 +82,8 @@ CHANGES: dict[str, Callable[[DataPaths], object]] = {
     "a changed count": lambda paths: in_warehouse(
         paths,
         "update marts.fct_indicator_month set numerator = numerator + 100, value = value + 100"
-        " where (month,"
-        " geo_level, geo_code, indicator_code) = (select (month, geo_level, geo_code,"
-        " indicator_code) from marts.fct_indicator_month where geo_level = 'nation'"
+        " where (month, geo_level, geo_code, indicator_code) = (select (month, geo_level,"
+        " geo_code, indicator_code) from marts.fct_indicator_month where geo_level = 'nation'"
         " and indicator_code = 'offences_total' order by month desc limit 1)",
     ),
     "a composite area's parts": lambda paths: in_warehouse(
