@@ -32,7 +32,12 @@ from assets.warehouse.dbt_assets import lagesbild_dbt
 from assets.warehouse.project import dbt_project
 from lagesbild.months import month_start
 from lagesbild.quality.config import QualityConfig
-from lagesbild.quality.gx_runner import ExpectationOutcome, load_suite, suite_batches
+from lagesbild.quality.gx_runner import (
+    ExpectationOutcome,
+    load_suite,
+    release_validation_memory,
+    suite_batches,
+)
 from lagesbild.quality.suites import (
     PLAUSIBILITY_BATCH,
     available_suites,
@@ -159,23 +164,26 @@ def _evaluate(
     config = QualityConfig.from_env()
     results_dir = settings.paths.root / "quality" / "gx" / context.run.run_id
     selected = context.selected_asset_check_keys
-    with warehouse.get_connection() as conn:
-        month = checked_month(context, conn)
-        for key, (suite_name, spec) in specs.items():
-            if key not in selected:
-                continue
-            batches = suite_batches(load_suite(suite_name))
-            warn = spec.name == PLAUSIBILITY_CHECK
-            wanted = (
-                [PLAUSIBILITY_BATCH]
-                if warn
-                else [batch for batch in batches if batch != PLAUSIBILITY_BATCH]
-            )
-            outcomes = run_suite(conn, suite_name, month, config, results_dir, wanted)
-            result = check_result(spec, outcomes, month, results_dir, warn=warn)
-            if not result.passed:
-                context.log.warning(f"{key.to_user_string()} failed: {result.description}")
-            yield result
+    try:
+        with warehouse.get_connection() as conn:
+            month = checked_month(context, conn)
+            for key, (suite_name, spec) in specs.items():
+                if key not in selected:
+                    continue
+                batches = suite_batches(load_suite(suite_name))
+                warn = spec.name == PLAUSIBILITY_CHECK
+                wanted = (
+                    [PLAUSIBILITY_BATCH]
+                    if warn
+                    else [batch for batch in batches if batch != PLAUSIBILITY_BATCH]
+                )
+                outcomes = run_suite(conn, suite_name, month, config, results_dir, wanted)
+                result = check_result(spec, outcomes, month, results_dir, warn=warn)
+                if not result.passed:
+                    context.log.warning(f"{key.to_user_string()} failed: {result.description}")
+                yield result
+    finally:
+        release_validation_memory()  # the publication follows in this process
 
 
 def _build_multi_check(
