@@ -8,6 +8,7 @@ import duckdb
 import pytest
 
 from lagesbild.publish.storage import (
+    PUBLISHED_ROW_GROUP_SIZE,
     PUBLISHED_STORAGE_VERSION,
     StorageVersionError,
     create_published_database,
@@ -28,7 +29,7 @@ def test_a_new_published_file_is_written_in_the_1x_storage_format(tmp_path: Path
     path.write_bytes(b"a stale file from a killed run")
     conn = create_published_database(path)
     conn.execute("create schema marts")
-    conn.execute("create table marts.t as select range as i, '{}'::json as j from range(10)")
+    conn.execute("create table marts.t as select range as i, '{}'::json as j from range(10000)")
     conn.execute("checkpoint")
     conn.close()
 
@@ -39,7 +40,12 @@ def test_a_new_published_file_is_written_in_the_1x_storage_format(tmp_path: Path
         database = reader.execute("select current_database()").fetchone()[0]
         assert storage_version(reader, database) == "v1.0.0+"
         verify_storage_version(reader, database, path.name)
-        assert reader.execute("select sum(i) from marts.t").fetchone()[0] == 45
+        assert reader.execute("select sum(i) from marts.t").fetchone()[0] == 49_995_000
+        row_groups = reader.execute(
+            "select count(distinct row_group_id) from pragma_storage_info('marts.t')"
+        ).fetchone()[0]
+        assert PUBLISHED_ROW_GROUP_SIZE == 4096
+        assert row_groups == 3  # 4,096 + 4,096 + 1,808 rows (DuckDB's default: one group)
     finally:
         reader.close()
 
