@@ -290,26 +290,27 @@ class BuiltRegion:
     parquet: dict[str, Path]
 
 
-def _build_regions(
-    candidate: Path, staging: Path, *, month: str, run_id: str, tables: list[str]
-) -> dict[str, BuiltRegion]:
-    built: dict[str, BuiltRegion] = {}
-    columns = table_columns(candidate, tables)
-    for slug in REGION_SLUGS:
-        target = staging / f"region-{slug}-{run_id}.duckdb"
-        counts = build_region_file(
-            candidate, target, slug, run_id=run_id, month=month, columns=columns
-        )
-        verify_region_file(target, candidate, slug, counts, columns)
-        parquet = write_region_parquet(
-            target,
-            staging / f"region-{slug}-{run_id}-parquet",
-            slug=slug,
-            run_id=run_id,
-            month=month,
-        )
-        built[slug] = BuiltRegion(target, parquet)
-    return built
+def _build_region(
+    candidate: Path,
+    staging: Path,
+    slug: str,
+    *,
+    month: str,
+    run_id: str,
+    columns: dict[str, set[str]],
+) -> BuiltRegion:
+    """One region's DuckDB file and Parquet files in staging, each verified."""
+    target = staging / f"region-{slug}-{run_id}.duckdb"
+    counts = build_region_file(candidate, target, slug, run_id=run_id, month=month, columns=columns)
+    verify_region_file(target, candidate, slug, counts, columns)
+    parquet = write_region_parquet(
+        target,
+        staging / f"region-{slug}-{run_id}-parquet",
+        slug=slug,
+        run_id=run_id,
+        month=month,
+    )
+    return BuiltRegion(target, parquet)
 
 
 def _replace_region_parquet(built: dict[str, Path], folder: Path) -> dict[str, Path]:
@@ -398,16 +399,10 @@ def publish(
         parts = area_parts_from(paths.warehouse_db)
         export_inputs = export_fingerprint(checksums, parts, disclosure_threshold)
         kept = kept_export(export_dir(paths), export_inputs)
-        # Region files (DuckDB-bound) and the export (mostly Python) overlap well on two cores.
+        # Two workers: the export (mostly Python) first, each region file (DuckDB-bound) as its
+        # own task, so a worker that is done (or has no export to build) takes the next region.
+        columns = table_columns(candidate, list(row_counts))
         with ThreadPoolExecutor(max_workers=2, thread_name_prefix="publish") as pool:
-            building_regions = pool.submit(
-                _build_regions,
-                candidate,
-                staging,
-                month=month,
-                run_id=run_id,
-                tables=list(row_counts),
-            )
             building_export = None
             if kept is None:
                 building_export = pool.submit(
@@ -418,9 +413,26 @@ def publish(
                     run_id=run_id,
                     threshold=disclosure_threshold,
                 )
-            regions = building_regions.result()
-            fault_point("after_regions_built")
-            exports, suppressed = kept if building_export is None else building_export.result()
+            building_regions = {
+                slug: pool.submit(
+                    _build_region,
+                    candidate,
+                    staging,
+                    slug,
+                    month=month,
+                    run_id=run_id,
+                    columns=columns,
+                )
+                for slug in REGION_SLUGS
+            }
+            try:
+                regions = {slug: building.result() for slug, building in building_regions.items()}
+                fault_point("after_regions_built")
+                exports, suppressed = kept if building_export is None else building_export.result()
+            except BaseException:
+                for building in building_regions.values():
+                    building.cancel()  # regions not started yet; staging is cleared below
+                raise
             fault_point("after_export_built")
         report_progress("publish", "publication", 3, PUBLICATION_STEPS, "regions and export")
         region_outputs = [
