@@ -42,6 +42,14 @@ Row = tuple[object, ...]
 class Warehouse:
     """A private copy of the session's build database and a dbt CLI pointed at it."""
 
+    model = MODEL
+    schema = "intermediate"
+    compared = "month, geo_level, geo_code, indicator_code, n_numerator, n_denominator"
+
+    @property
+    def table(self) -> str:
+        return f"{self.schema}.{self.model}"
+
     def __init__(self, source: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
@@ -58,20 +66,18 @@ class Warehouse:
             conn.close()
 
     def rows(self, where: str = "true") -> list[Row]:
-        return self.sql(
-            f"select month, geo_level, geo_code, indicator_code, n_numerator, n_denominator"
-            f" from {TABLE} where {where} order by all"
-        )
+        return self.sql(f"select {self.compared} from {self.table} where {where} order by all")
 
     def months(self) -> list[str]:
         return [
-            str(month) for (month,) in self.sql(f"select distinct month from {TABLE} order by 1")
+            str(month)
+            for (month,) in self.sql(f"select distinct month from {self.table} order by 1")
         ]
 
     def recorded(self) -> dict[str, object]:
         (comment,) = self.sql(
-            f"select comment from duckdb_tables() where schema_name = 'intermediate'"
-            f" and table_name = '{MODEL}'"
+            f"select comment from duckdb_tables() where schema_name = '{self.schema}'"
+            f" and table_name = '{self.model}'"
         )[0]
         return json.loads(comment)
 
@@ -90,7 +96,7 @@ class Warehouse:
             profiles_dir=str(DBT_PROJECT_DIR),
             dbt_executable=DBT_EXECUTABLE,
         )
-        args = ["run", "--select", MODEL, *(["--full-refresh"] if full_refresh else [])]
+        args = ["run", "--select", self.model, *(["--full-refresh"] if full_refresh else [])]
         invocation = dbt.cli(args, target_path=target, raise_on_error=False)
         messages = "\n".join(
             str(event.raw_event["info"]["msg"]) for event in invocation.stream_raw_events()
@@ -108,7 +114,7 @@ def warehouse(
 
 def full_refresh_rows(warehouse: Warehouse, tmp_path: Path) -> list[Row]:
     """The table a --full-refresh builds from the same inputs (on a copy of the warehouse)."""
-    copy = Warehouse(warehouse.path, tmp_path / "full", warehouse.monkeypatch)
+    copy = type(warehouse)(warehouse.path, tmp_path / "full", warehouse.monkeypatch)
     copy.build(None, full_refresh=True)
     return copy.rows()
 

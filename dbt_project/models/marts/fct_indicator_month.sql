@@ -1,3 +1,24 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        on_schema_change='append_new_columns',
+        meta={
+            'window_rebuild_inputs': ['dim_geography', 'indicators'],
+            'history_rebuild_recorded_inputs': ['int_indicators__counts_geo_month'],
+            'history_rebuild_month_inputs': [
+                'dim_month',
+                'int_resources__geo_month',
+                'int_population__geo_month',
+                'stg_deliveries__months',
+            ],
+        },
+        pre_hook="{{ history_rebuild_clear('month') }}",
+        post_hook="{{ history_rebuild_record() }}"
+    )
+}}
+
 -- The core mart: one row per month × geography × indicator, long format, on a COMPLETE grid
 -- (every geography of dim_geography at the levels an indicator applies to × every indicator
 -- of the catalogue × every month of dim_month). Where the indicator's deliveries arrived and
@@ -5,6 +26,13 @@
 -- is_complete is false — missing is not zero. How numerator, denominator and value are
 -- formed is declared per indicator in seed `indicators` (kind, numerator, denominator,
 -- sources, value_scale, has_rate_per_1000).
+-- Incremental (macros/history_rebuild.sql): a month's rows read only earlier months, so a
+-- run rebuilds from its first month (or the first month whose population, resources or
+-- deliveries changed since the last build) to the last, reading two years before that for
+-- the comparisons — and every month by itself when the geography, the catalogue, the
+-- indicator counts' own fingerprint or this file changed.
+{%- set rebuild_from = history_rebuild_logged_start() %}
+{%- set read_months = history_rebuild_lookback('month', rebuild_from) %}
 with
 
 geographies as (
@@ -16,6 +44,7 @@ geographies as (
 months as (
 
     select * from {{ ref('dim_month') }}
+    where {{ read_months }}
 
 ),
 
@@ -28,24 +57,28 @@ indicators as (
 event_counts as (
 
     select * from {{ ref('int_indicators__counts_geo_month') }}
+    where {{ read_months }}
 
 ),
 
 resources as (
 
     select * from {{ ref('int_resources__geo_month') }}
+    where {{ read_months }}
 
 ),
 
 population as (
 
     select * from {{ ref('int_population__geo_month') }}
+    where {{ read_months }}
 
 ),
 
 deliveries as (
 
     select * from {{ ref('stg_deliveries__months') }}
+    where {{ read_months }}
 
 ),
 
@@ -328,3 +361,4 @@ final as (
 )
 
 select * from final
+where {{ history_rebuild_months('month', rebuild_from) }}
