@@ -133,9 +133,10 @@ def release_validation_memory() -> None:
     import pyarrow
 
     pyarrow.default_memory_pool().release_unused()
-    libc = ctypes.util.find_library("c")
-    if libc and hasattr(ctypes.CDLL(libc), "malloc_trim"):  # glibc only
-        ctypes.CDLL(libc).malloc_trim(0)
+    name = ctypes.util.find_library("c")
+    libc = ctypes.CDLL(name) if name else None
+    if libc is not None and hasattr(libc, "malloc_trim"):  # glibc only
+        libc.malloc_trim(0)
 
 
 def _definition(suite: dict[str, Any], batch: str) -> Any:
