@@ -38,13 +38,7 @@
     {%- set meta = model.config.meta -%}
     {%- set recorded_inputs = {} -%}
     {%- for name in meta.get('history_rebuild_recorded_inputs', []) -%}
-        {%- set relation = ref(name) -%}
-        {%- set rows = run_query(
-            "select comment from duckdb_tables() where database_name = '" ~ relation.database
-            ~ "' and schema_name = '" ~ relation.schema ~ "' and table_name = '"
-            ~ relation.identifier ~ "'"
-        ).rows -%}
-        {%- do recorded_inputs.update({name: rows[0][0] if rows | length > 0 else none}) -%}
+        {%- do recorded_inputs.update({name: window_rebuild_recorded(ref(name))}) -%}
     {%- endfor -%}
     {%- set months = {} -%}
     {%- for name in meta.get('history_rebuild_month_inputs', []) -%}
@@ -151,6 +145,6 @@
 
 {% macro history_rebuild_record() -%}
     {%- if execute -%}
-        comment on table {{ this }} is '{{ tojson(history_rebuild_fingerprint(), sort_keys=True) | replace("'", "''") }}'
+        {{ window_rebuild_record(tojson(history_rebuild_fingerprint(), sort_keys=True)) }}
     {%- endif -%}
 {%- endmacro %}

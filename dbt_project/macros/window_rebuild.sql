@@ -38,10 +38,13 @@
 {%- endmacro %}
 
 
-{% macro window_rebuild_recorded() -%}
+{% macro window_rebuild_recorded(relation=none) -%}
+    {#- the fingerprint recorded on `relation` (default: this model's table), none if no table -#}
+    {%- set relation = relation or this -%}
     {%- set rows = run_query(
-        "select comment from duckdb_tables() where database_name = '" ~ this.database
-        ~ "' and schema_name = '" ~ this.schema ~ "' and table_name = '" ~ this.identifier ~ "'"
+        "select comment from duckdb_tables() where database_name = '" ~ relation.database
+        ~ "' and schema_name = '" ~ relation.schema ~ "' and table_name = '"
+        ~ relation.identifier ~ "'"
     ).rows -%}
     {{ return(rows[0][0] if rows | length > 0 else none) }}
 {%- endmacro %}
@@ -88,8 +91,9 @@
 {%- endmacro %}
 
 
-{% macro window_rebuild_record() -%}
+{% macro window_rebuild_record(fingerprint=none) -%}
+    {#- records `fingerprint` (JSON text; default: window_rebuild_fingerprint()) on this table -#}
     {%- if execute -%}
-        comment on table {{ this }} is '{{ window_rebuild_fingerprint() | replace("'", "''") }}'
+        comment on table {{ this }} is '{{ (fingerprint or window_rebuild_fingerprint()) | replace("'", "''") }}'
     {%- endif -%}
 {%- endmacro %}
