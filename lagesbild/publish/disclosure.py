@@ -50,30 +50,6 @@ def suppress(
     return suppressed
 
 
-def recoverable(
-    values: Mapping[Geo, float | None],
-    groups: Iterable[tuple[Geo, list[Geo]]],
-    suppressed: Mapping[Geo, str],
-    threshold: int,
-) -> list[str]:
-    """Problems of a suppressed slice: published small counts, lone suppressed children."""
-    problems = [
-        f"{geo[0]}:{geo[1]} published with {value} < {threshold}"
-        for geo, value in values.items()
-        if value is not None and value < threshold and geo not in suppressed
-    ]
-    for parent, children in groups:
-        if values.get(parent) is None or parent in suppressed:
-            continue
-        hidden = [c for c in children if values.get(c) is not None and c in suppressed]
-        if len(hidden) == 1:
-            child = hidden[0]
-            problems.append(
-                f"{child[0]}:{child[1]} = {parent[0]}:{parent[1]} minus its published siblings"
-            )
-    return problems
-
-
 def hierarchy_groups(
     geographies: Iterable[Mapping[str, object]],
     area_parts: Mapping[str, list[str]],

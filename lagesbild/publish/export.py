@@ -23,7 +23,6 @@ from lagesbild.publish.disclosure import (
     PRIMARY,
     Geo,
     hierarchy_groups,
-    recoverable,
     suppress,
 )
 
@@ -143,27 +142,117 @@ def _month_suppression(
     month_rows: pl.DataFrame, groups: list[tuple[Geo, list[Geo]]], threshold: int
 ) -> list[str | None]:
     """'primary' | 'secondary' | None for every row of one month, in row order."""
-    columns = ("indicator_code", "geo_level", "geo_code", "numerator", "denominator")
-    rows = month_rows.select(*columns, "is_count", "is_ratio").rows()
+    indicators, levels, codes, numerators, denominators, is_count, is_ratio = (
+        month_rows.get_column(name).to_list()
+        for name in (
+            "indicator_code",
+            "geo_level",
+            "geo_code",
+            "numerator",
+            "denominator",
+            "is_count",
+            "is_ratio",
+        )
+    )
+    geos = list(zip(levels, codes, strict=True))
     slices: dict[str, dict[Geo, float | None]] = defaultdict(dict)
-    for indicator, level, code, numerator, _, is_count, _ in rows:
-        if is_count:
-            slices[indicator][(level, code)] = numerator
+    for indicator, geo, numerator, count in zip(
+        indicators, geos, numerators, is_count, strict=True
+    ):
+        if count:
+            slices[indicator][geo] = numerator
     reasons = {
         indicator: suppress(values, groups, threshold) for indicator, values in slices.items()
     }
-    column: list[str | None] = []
-    for indicator, level, code, numerator, denominator, is_count, is_ratio in rows:
-        if is_count:
-            column.append(reasons[indicator].get((level, code)))
-        elif is_ratio and (
+    return [
+        reasons[indicator].get(geo)
+        if count
+        else PRIMARY
+        if ratio
+        and (
             (numerator is not None and numerator < threshold)
             or (denominator is not None and denominator < threshold)
-        ):
-            column.append(PRIMARY)
-        else:
-            column.append(None)
-    return column
+        )
+        else None
+        for indicator, geo, numerator, denominator, count, ratio in zip(
+            indicators, geos, numerators, denominators, is_count, is_ratio, strict=True
+        )
+    ]
+
+
+def _group_edges(groups: list[tuple[Geo, list[Geo]]]) -> pl.DataFrame:
+    """One row per parent → child edge, numbered by group (`hierarchy_groups` order)."""
+    edges = [
+        (index, parent[0], parent[1], child[0], child[1])
+        for index, (parent, children) in enumerate(groups)
+        for child in children
+    ]
+    return pl.DataFrame(
+        edges,
+        schema={
+            "group": pl.Int64,
+            "parent_level": pl.String,
+            "parent_code": pl.String,
+            "geo_level": pl.String,
+            "geo_code": pl.String,
+        },
+        orient="row",
+    )
+
+
+def disclosure_problems(
+    cells: pl.DataFrame, groups: list[tuple[Geo, list[Geo]]], threshold: int
+) -> list[str]:
+    """`disclosure.recoverable` for every month × indicator slice at once, as one frame.
+
+    `cells` holds count cells: month, indicator_code, geo_level, geo_code, value (NULL when
+    suppressed) and suppressed. Problems: a published count below the threshold, and a
+    published parent with exactly one suppressed child (which its published siblings give
+    back by subtraction). Sorted by month, indicator and geography.
+    """
+    slice_keys = ["month", "indicator_code"]
+    small = cells.filter(
+        ~pl.col("suppressed") & pl.col("value").is_not_null() & (pl.col("value") < threshold)
+    )
+    problems = [
+        (month, indicator, level, code, f"{level}:{code} published with {value} < {threshold}")
+        for month, indicator, level, code, value in small.select(
+            *slice_keys, "geo_level", "geo_code", "value"
+        ).iter_rows()
+    ]
+    edges = _group_edges(groups)
+    published_parents = (
+        cells.filter(~pl.col("suppressed") & pl.col("value").is_not_null())
+        .select(*slice_keys, pl.col("geo_level").alias("parent_level"), "geo_code")
+        .rename({"geo_code": "parent_code"})
+        .join(
+            edges.select("group", "parent_level", "parent_code").unique(),
+            on=["parent_level", "parent_code"],
+        )
+    )
+    lone_children = (
+        cells.filter(pl.col("suppressed"))
+        .select(*slice_keys, "geo_level", "geo_code")
+        .join(edges, on=["geo_level", "geo_code"])
+        .group_by([*slice_keys, "group"])
+        .agg(pl.len().alias("hidden"), pl.col("geo_level", "geo_code").first())
+        .filter(pl.col("hidden") == 1)
+        .join(published_parents, on=[*slice_keys, "group"])
+    )
+    problems += [
+        (
+            month,
+            indicator,
+            level,
+            code,
+            f"{level}:{code} = {p_level}:{p_code} minus its published siblings",
+        )
+        for month, indicator, level, code, p_level, p_code in lone_children.select(
+            *slice_keys, "geo_level", "geo_code", "parent_level", "parent_code"
+        ).iter_rows()
+    ]
+    problems.sort(key=lambda problem: problem[:4])
+    return [f"{month:%Y-%m} {indicator}: {text}" for month, indicator, _, _, text in problems]
 
 
 def verify_export(
@@ -178,26 +267,10 @@ def verify_export(
         [g for g in geographies if area_parts is not None or not g.get("is_composite")],
         area_parts or {},
     )
-    problems: list[str] = []
-    counts = frame.filter(pl.col("indicator_code").is_in(sorted(count_indicators)))
-    for (month, indicator), part in counts.group_by(["month", "indicator_code"]):
-        published = {
-            (level, code): value
-            for level, code, value, hidden in part.select(
-                "geo_level", "geo_code", "value", "suppressed"
-            ).iter_rows()
-            if not hidden
-        }
-        suppressed = {
-            (level, code): "x"
-            for level, code, hidden in part.select(
-                "geo_level", "geo_code", "suppressed"
-            ).iter_rows()
-            if hidden
-        }
-        values = {**published, **dict.fromkeys(suppressed, 0.0)}
-        for problem in recoverable(values, groups, suppressed, threshold):
-            problems.append(f"{month:%Y-%m} {indicator}: {problem}")
+    cells = frame.filter(pl.col("indicator_code").is_in(sorted(count_indicators))).select(
+        "month", "indicator_code", "geo_level", "geo_code", "value", "suppressed"
+    )
+    problems = disclosure_problems(cells, groups, threshold)
     if problems:
         raise ExportError(
             f"public export would disclose {len(problems)} cell(s), e.g. " + "; ".join(problems[:5])

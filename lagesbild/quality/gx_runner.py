@@ -195,11 +195,71 @@ class PandasBatch:
     labelled: bool
 
 
-def as_batch(frame: pl.DataFrame) -> PandasBatch:
+EQUALITY_EXPECTATIONS = frozenset(
+    {
+        "expect_column_values_to_not_be_null",
+        "expect_column_values_to_be_null",
+        "expect_column_values_to_be_in_set",
+        "expect_column_values_to_be_unique",
+        "expect_compound_columns_to_be_unique",
+    }
+)
+"""Expectations that only test a value for null, membership or equality: a pandas categorical
+column gives them the same result as the text column it was made from."""
+CATEGORICAL_MIN_ROWS = 10_000
+CATEGORICAL_MAX_SHARE = 0.125
+"""A text column becomes categorical when at most this share of its rows are distinct."""
+
+
+def _referenced_columns(expectation: dict[str, Any]) -> set[str]:
+    kwargs = expectation.get("kwargs", {})
+    named = [kwargs.get(key) for key in ("column", "column_A", "column_B")]
+    return {name for name in (*named, *kwargs.get("column_list", [])) if isinstance(name, str)}
+
+
+def categorical_columns(suite: dict[str, Any], batch: str, frame: pl.DataFrame) -> list[str]:
+    """Text columns of a large frame that GX may validate as pandas categoricals.
+
+    GX copies the whole frame for every column expectation (its rows without NULLs) and
+    hashes it once per batch; on text columns (pyarrow strings) both cost most of the fact
+    table's suite. A column qualifies when it repeats its values (at most 1/8 distinct), is
+    not the row label, and every expectation of the batch that names it only tests null,
+    membership or equality — so outcomes, counts and samples are the same as for text.
+    """
+    if frame.height < CATEGORICAL_MIN_ROWS:
+        return []
+    unsafe: set[str] = {ROW_LABEL}
+    for expectation in suite["expectations"]:
+        if expectation.get("meta", {}).get("batch", "rows") != batch:
+            continue
+        if expectation["type"] not in EQUALITY_EXPECTATIONS:
+            unsafe |= _referenced_columns(expectation)
+    return [
+        name
+        for name, dtype in frame.schema.items()
+        if dtype == pl.String
+        and name not in unsafe
+        and frame.get_column(name).n_unique() <= frame.height * CATEGORICAL_MAX_SHARE
+    ]
+
+
+def as_batch(
+    frame: pl.DataFrame, suite: dict[str, Any] | None = None, batch: str = "rows"
+) -> PandasBatch:
     """The pandas copy GX needs. Pass the polars frame only here (`as_batch(frame_for(...))`)
     so it is freed before GX runs: holding both kept ≈ 250 MB more of the process resident
-    after the fact table's suite (benchmarks/profile_notes.md, fourth round)."""
-    return PandasBatch(frame.to_pandas(), ROW_LABEL in frame.columns)
+    after the fact table's suite (benchmarks/profile_notes.md, fourth round).
+
+    Given the suite, repetitive text columns become pandas categoricals (`categorical_columns`):
+    the fact table's suite 1.5 → 0.8 s on the national data, same outcomes (seventh round).
+    """
+    categorical = categorical_columns(suite, batch, frame) if suite is not None else []
+    labelled = ROW_LABEL in frame.columns
+    pandas_frame = frame.to_pandas()
+    del frame
+    for name in categorical:
+        pandas_frame[name] = pandas_frame[name].astype("category")
+    return PandasBatch(pandas_frame, labelled)
 
 
 def validate(

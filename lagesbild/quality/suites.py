@@ -41,7 +41,7 @@ def run_suite(
     for batch in batches:
         try:
             # the polars frame lives only until its pandas copy exists (memory: see as_batch)
-            data = as_batch(frame_for(conn, suite_name, batch, month, config))
+            data = as_batch(frame_for(conn, suite_name, batch, month, config), suite, batch)
             outcomes.extend(validate(suite, batch, data, params, results_dir))
             del data
         except Exception as error:
