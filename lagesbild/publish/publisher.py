@@ -55,6 +55,7 @@ from lagesbild.publish.regions import (
 from lagesbild.publish.storage import (
     StorageVersionError,
     create_published_database,
+    duckdb_config,
     verify_storage_version,
 )
 from lagesbild.settings import PROJECT_ROOT, REGION_SLUGS, DataPaths
@@ -74,6 +75,11 @@ FAULT_POINTS = (
     "after_regions_replaced",
 )
 DEFAULT_DISCLOSURE_THRESHOLD = 3
+PUBLISH_WORKERS = 2
+"""Tasks built at once after the main file: the export and the region files."""
+TASK_THREADS = max(1, (os.cpu_count() or 1) // PUBLISH_WORKERS)
+"""DuckDB threads of each task's connection: the workers share the cores instead of each
+asking for all of them (on two cores: one each; seventh round of the profile notes)."""
 
 PUBLISHED_SCHEMAS = ("marts", "review")
 """The marts (dbt) and the tertial review's tables (`review`, written by the review)."""
@@ -301,14 +307,17 @@ def _build_region(
 ) -> BuiltRegion:
     """One region's DuckDB file and Parquet files in staging, each verified."""
     target = staging / f"region-{slug}-{run_id}.duckdb"
-    counts = build_region_file(candidate, target, slug, run_id=run_id, month=month, columns=columns)
-    verify_region_file(target, candidate, slug, counts, columns)
+    counts = build_region_file(
+        candidate, target, slug, run_id=run_id, month=month, columns=columns, threads=TASK_THREADS
+    )
+    verify_region_file(target, candidate, slug, counts, columns, threads=TASK_THREADS)
     parquet = write_region_parquet(
         target,
         staging / f"region-{slug}-{run_id}-parquet",
         slug=slug,
         run_id=run_id,
         month=month,
+        threads=TASK_THREADS,
     )
     return BuiltRegion(target, parquet)
 
@@ -340,7 +349,7 @@ def _build_export(
     run_id: str,
     threshold: int,
 ) -> tuple[dict[str, Path], int]:
-    conn = duckdb.connect(str(candidate), read_only=True)
+    conn = duckdb.connect(str(candidate), read_only=True, config=duckdb_config(TASK_THREADS))
     try:
         # the export's sorted query would otherwise keep ~400 MB of buffers at national scale
         conn.execute(f"set memory_limit = '{EXPORT_MEMORY_LIMIT}'")
@@ -402,7 +411,7 @@ def publish(
         # Two workers: the export (mostly Python) first, each region file (DuckDB-bound) as its
         # own task, so a worker that is done (or has no export to build) takes the next region.
         columns = table_columns(candidate, list(row_counts))
-        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="publish") as pool:
+        with ThreadPoolExecutor(max_workers=PUBLISH_WORKERS, thread_name_prefix="publish") as pool:
             building_export = None
             if kept is None:
                 building_export = pool.submit(

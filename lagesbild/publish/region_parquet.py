@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from lagesbild.publish.storage import duckdb_config
+
 PARQUET_SCHEMAS = ("marts", "review")
 """Tables of these schemas of a region file get a Parquet file (not `meta`: it is metadata)."""
 
@@ -45,11 +47,17 @@ def _sql_string(value: str) -> str:
 
 
 def write_region_parquet(
-    region_db: Path, folder: Path, *, slug: str, run_id: str, month: str
+    region_db: Path,
+    folder: Path,
+    *,
+    slug: str,
+    run_id: str,
+    month: str,
+    threads: int | None = None,
 ) -> dict[str, Path]:
     """Write and verify one Parquet file per table of `region_db` into `folder` (staging)."""
     folder.mkdir(parents=True, exist_ok=True)
-    conn = duckdb.connect(str(region_db), read_only=True)
+    conn = duckdb.connect(str(region_db), read_only=True, config=duckdb_config(threads))
     written: dict[str, Path] = {}
     try:
         tables = [

@@ -14,7 +14,11 @@ from pathlib import Path
 
 import duckdb
 
-from lagesbild.publish.storage import create_published_database, verify_storage_version
+from lagesbild.publish.storage import (
+    create_published_database,
+    duckdb_config,
+    verify_storage_version,
+)
 
 NON_GEOGRAPHIC_TABLES = ("marts.dim_indicator", "marts.dim_month")
 
@@ -90,9 +94,10 @@ def build_region_file(
     run_id: str,
     month: str,
     columns: dict[str, set[str]],
+    threads: int | None = None,
 ) -> dict[str, int]:
     """Write `target` for one region from the verified main publication file."""
-    conn = create_published_database(target)
+    conn = create_published_database(target, threads)
     counts: dict[str, int] = {}
     try:
         conn.execute(f"attach '{main_file}' as main_pub (read_only)")
@@ -119,11 +124,16 @@ def build_region_file(
 
 
 def verify_region_file(
-    path: Path, main_file: Path, slug: str, counts: dict[str, int], columns: dict[str, set[str]]
+    path: Path,
+    main_file: Path,
+    slug: str,
+    counts: dict[str, int],
+    columns: dict[str, set[str]],
+    threads: int | None = None,
 ) -> None:
     """Re-open read-only: its storage format, the expected row counts, and no row of another
     region anywhere."""
-    conn = duckdb.connect(str(path), read_only=True)
+    conn = duckdb.connect(str(path), read_only=True, config=duckdb_config(threads))
     try:
         verify_storage_version(
             conn, conn.execute("select current_database()").fetchone()[0], path.name

@@ -42,7 +42,12 @@ class StorageVersionError(RuntimeError):
     """A published file was written in another storage format than the one promised."""
 
 
-def create_published_database(path: Path) -> duckdb.DuckDBPyConnection:
+def duckdb_config(threads: int | None) -> dict[str, str]:
+    """Connection settings: `threads` DuckDB threads (None: DuckDB's default, one per core)."""
+    return {} if threads is None else {"threads": str(threads)}
+
+
+def create_published_database(path: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
     """A connection whose default database is a NEW file at `path` in the published format
     (storage version and row group size).
 
@@ -50,7 +55,7 @@ def create_published_database(path: Path) -> duckdb.DuckDBPyConnection:
     version and made the default (`USE`), so unqualified names and `CHECKPOINT` mean the file.
     """
     path.unlink(missing_ok=True)
-    conn = duckdb.connect()
+    conn = duckdb.connect(config=duckdb_config(threads))
     try:
         conn.execute(
             f"attach '{path}' as {PUBLISHED_ALIAS} "
