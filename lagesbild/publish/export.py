@@ -25,6 +25,7 @@ from lagesbild.publish.disclosure import (
     hierarchy_groups,
     suppress,
 )
+from lagesbild.publish.suppression_reuse import SuppressionMemo
 
 EXPORT_BASENAME = "indicators_monthly"
 SUPPRESSED_FLAG = ".."
@@ -91,9 +92,16 @@ def area_parts_from(build_db: Path) -> dict[str, list[str]] | None:
 
 
 def build_export_frame(
-    conn: duckdb.DuckDBPyConnection, area_parts: dict[str, list[str]] | None, threshold: int
+    conn: duckdb.DuckDBPyConnection,
+    area_parts: dict[str, list[str]] | None,
+    threshold: int,
+    memo: SuppressionMemo | None = None,
 ) -> pl.DataFrame:
-    """The export rows with suppression applied (`conn` sees the marts schema)."""
+    """The export rows with suppression applied (`conn` sees the marts schema).
+
+    With a `memo`, months whose inputs the last export recorded unchanged take their
+    suppression from it (`suppression_reuse`); the others are computed.
+    """
     frame = conn.sql(
         EXPORT_SQL.format(count_rule=_count_rule(conn), ratio_rule=_ratio_rule(conn))
     ).pl()
@@ -106,13 +114,13 @@ def build_export_frame(
         )
         geographies = [row for row in geographies if not row.get("is_composite")]
     groups = hierarchy_groups(geographies, area_parts or {})
+    if memo is not None:
+        memo.start(groups, threshold)
     # One month at a time, the suppression as a column beside the month's rows: a month's
     # slices are independent of every other month, and the whole history's cells as Python
     # objects (or a join on four text keys) at once cost ~1 GB at national scale.
     months = [
-        month_rows.with_columns(
-            pl.Series("suppression", _month_suppression(month_rows, groups, threshold), pl.String)
-        )
+        month_rows.with_columns(_suppression(month_rows, groups, threshold, memo))
         for month_rows in frame.partition_by("month", maintain_order=True)
     ]
     joined = (
@@ -136,6 +144,20 @@ def build_export_frame(
         "suppression",
         pl.when(hidden).then(pl.lit(SUPPRESSED_FLAG)).otherwise(None).alias("flag"),
     )
+
+
+def _suppression(
+    month_rows: pl.DataFrame,
+    groups: list[tuple[Geo, list[Geo]]],
+    threshold: int,
+    memo: SuppressionMemo | None,
+) -> pl.Series:
+    """The month's `suppression` column: computed, or taken by the memo."""
+    if memo is None:
+        return pl.Series(
+            "suppression", _month_suppression(month_rows, groups, threshold), pl.String
+        )
+    return memo.column(month_rows, lambda: _month_suppression(month_rows, groups, threshold))
 
 
 def _month_suppression(

@@ -8,6 +8,8 @@ publication that builds the export records a fingerprint of those inputs beside 
 publication whose fingerprint is equal — the tertial review's republication, a re-run of a
 month — keeps the published files instead of building and verifying the same bytes again.
 Any difference, a missing or touched file, or an unreadable record means: build as before.
+The record also keeps each month's suppression fingerprints (`suppression_reuse`): an export
+that is built again computes the suppression only of months that changed.
 """
 
 from __future__ import annotations
@@ -17,8 +19,10 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from lagesbild.publish import disclosure, export
+from lagesbild.publish.suppression_reuse import SuppressionMemo
 
 EXPORT_INPUT_TABLES = ("marts.fct_indicator_month", "marts.dim_geography", "marts.dim_indicator")
 """The published tables the export reads (their publication checksums enter the fingerprint)."""
@@ -47,22 +51,45 @@ def _file_identity(path: Path) -> list[int]:
     return [stat.st_size, stat.st_mtime_ns]
 
 
-def kept_export(folder: Path, fingerprint: str) -> tuple[dict[str, Path], int] | None:
-    """The published export files and their suppressed-cell count, if built from these inputs."""
+def _valid_record(folder: Path) -> dict[str, Any] | None:
+    """The record of the published export, if its files are the ones it was written with."""
     try:
         record = json.loads((folder / RECORD_NAME).read_text(encoding="utf-8"))
-        if record["fingerprint"] != fingerprint:
-            return None
         files = {kind: folder / name for kind, name in record["files"].items()}
         if any(_file_identity(path) != record["identity"][kind] for kind, path in files.items()):
             return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return record
+
+
+def kept_export(folder: Path, fingerprint: str) -> tuple[dict[str, Path], int] | None:
+    """The published export files and their suppressed-cell count, if built from these inputs."""
+    record = _valid_record(folder)
+    if record is None or record.get("fingerprint") != fingerprint:
+        return None
+    try:
+        files = {kind: folder / name for kind, name in record["files"].items()}
         return files, int(record["suppressed_cells"])
-    except (OSError, ValueError, KeyError, TypeError):
+    except (KeyError, TypeError, ValueError):
         return None
 
 
+def suppression_memo(folder: Path) -> SuppressionMemo:
+    """What the published export recorded of its months' suppression (empty if unusable)."""
+    record = _valid_record(folder)
+    if record is None or not isinstance(record.get("suppression"), dict):
+        return SuppressionMemo(None, None)
+    parquet = record["files"].get("parquet")
+    return SuppressionMemo(record["suppression"], folder / parquet if parquet else None)
+
+
 def record_export(
-    folder: Path, fingerprint: str, files: Mapping[str, Path], suppressed_cells: int
+    folder: Path,
+    fingerprint: str,
+    files: Mapping[str, Path],
+    suppressed_cells: int,
+    suppression: Mapping[str, Any] | None = None,
 ) -> None:
     """Record what the published export files were built from (written atomically)."""
     record = {
@@ -70,6 +97,7 @@ def record_export(
         "files": {kind: path.name for kind, path in files.items()},
         "identity": {kind: _file_identity(path) for kind, path in files.items()},
         "suppressed_cells": suppressed_cells,
+        "suppression": dict(suppression or {}),
     }
     staged = folder / f"{RECORD_NAME}.{os.getpid()}"
     staged.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")

@@ -40,7 +40,12 @@ from lagesbild.publish.export import (
     verify_export,
     write_export,
 )
-from lagesbild.publish.export_reuse import export_fingerprint, kept_export, record_export
+from lagesbild.publish.export_reuse import (
+    export_fingerprint,
+    kept_export,
+    record_export,
+    suppression_memo,
+)
 from lagesbild.publish.region_parquet import (
     RegionParquetError,
     region_parquet_dir,
@@ -341,6 +346,15 @@ EXPORT_MEMORY_LIMIT = "384MB"
 """DuckDB's buffer limit while the export is read (it spills beyond; measured same speed)."""
 
 
+@dataclass(frozen=True)
+class BuiltExport:
+    """The export's files in staging, its suppressed cells and its months' suppression record."""
+
+    files: dict[str, Path]
+    suppressed_cells: int
+    suppression: dict[str, object]
+
+
 def _build_export(
     candidate: Path,
     parts: dict[str, list[str]] | None,
@@ -348,19 +362,23 @@ def _build_export(
     *,
     run_id: str,
     threshold: int,
-) -> tuple[dict[str, Path], int]:
+    published: Path,
+) -> BuiltExport:
+    """Build and verify the export; months unchanged since the `published` export take their
+    suppression from it (`suppression_reuse`)."""
+    memo = suppression_memo(published)
     conn = duckdb.connect(str(candidate), read_only=True, config=duckdb_config(TASK_THREADS))
     try:
         # the export's sorted query would otherwise keep ~400 MB of buffers at national scale
         conn.execute(f"set memory_limit = '{EXPORT_MEMORY_LIMIT}'")
-        frame = build_export_frame(conn, parts, threshold)
+        frame = build_export_frame(conn, parts, threshold, memo)
         geographies = conn.sql("select * from marts.dim_geography").pl().to_dicts()
         count_indicators = count_indicator_codes(conn)
     finally:
         conn.close()
     verify_export(frame, geographies, parts, threshold, count_indicators)
     files = write_export(frame, staging / f"export-{run_id}", "")
-    return files, int(frame.get_column("suppressed").sum())
+    return BuiltExport(files, int(frame.get_column("suppressed").sum()), memo.record())
 
 
 PUBLICATION_STEPS = 5
@@ -421,6 +439,7 @@ def publish(
                     staging,
                     run_id=run_id,
                     threshold=disclosure_threshold,
+                    published=export_dir(paths),
                 )
             building_regions = {
                 slug: pool.submit(
@@ -437,7 +456,12 @@ def publish(
             try:
                 regions = {slug: building.result() for slug, building in building_regions.items()}
                 fault_point("after_regions_built")
-                exports, suppressed = kept if building_export is None else building_export.result()
+                built_export = None if building_export is None else building_export.result()
+                exports, suppressed = (
+                    kept
+                    if built_export is None
+                    else (built_export.files, built_export.suppressed_cells)
+                )
             except BaseException:
                 for building in building_regions.values():
                     building.cancel()  # regions not started yet; staging is cleared below
@@ -477,8 +501,10 @@ def publish(
             export_targets[kind] = export_folder / built.name
             if kept is None:
                 os.replace(built, export_targets[kind])
-        if kept is None:
-            record_export(export_folder, export_inputs, export_targets, suppressed)
+        if built_export is not None:
+            record_export(
+                export_folder, export_inputs, export_targets, suppressed, built_export.suppression
+            )
         _fsync_directory(export_folder)
         report_progress("publish", "publication", 5, PUBLICATION_STEPS, "all files replaced")
     except (RegionFileError, RegionParquetError, ExportError, StorageVersionError) as error:
