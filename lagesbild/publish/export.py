@@ -189,17 +189,24 @@ def _month_suppression(
     return [
         reasons[indicator].get(geo)
         if count
-        else PRIMARY
+        else _ratio_suppression(numerator, denominator, threshold)
         if ratio
-        and (
-            (numerator is not None and numerator < threshold)
-            or (denominator is not None and denominator < threshold)
-        )
         else None
         for indicator, geo, numerator, denominator, count, ratio in zip(
             indicators, geos, numerators, denominators, is_count, is_ratio, strict=True
         )
     ]
+
+
+def _ratio_suppression(
+    numerator: float | None, denominator: float | None, threshold: int
+) -> str | None:
+    """A ratio of two counts is suppressed (primary) when either count is below the threshold."""
+    if (numerator is not None and numerator < threshold) or (
+        denominator is not None and denominator < threshold
+    ):
+        return PRIMARY
+    return None
 
 
 def _group_edges(groups: list[tuple[Geo, list[Geo]]]) -> pl.DataFrame:
@@ -225,7 +232,8 @@ def _group_edges(groups: list[tuple[Geo, list[Geo]]]) -> pl.DataFrame:
 def disclosure_problems(
     cells: pl.DataFrame, groups: list[tuple[Geo, list[Geo]]], threshold: int
 ) -> list[str]:
-    """`disclosure.recoverable` for every month × indicator slice at once, as one frame.
+    """What a reader could learn from the export's count cells, every month × indicator slice
+    at once (joins of one frame with the parent → child edges, not a loop over slices).
 
     `cells` holds count cells: month, indicator_code, geo_level, geo_code, value (NULL when
     suppressed) and suppressed. Problems: a published count below the threshold, and a
