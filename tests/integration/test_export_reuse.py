@@ -125,13 +125,13 @@ def test_changed_inputs_or_a_touched_file_build_the_export_again(
     assert now["suppression"]["computed"] == (
         [months[-1]] if change == "a changed count" else months
     )
-    # and the export is the one a build without any record gives, byte for byte
-    built = {kind: path.read_bytes() for kind, path in export_files(workspace).items()}
-    (workspace.publish_dir / "export" / RECORD_NAME).unlink()
-    publish(workspace, month=MONTH, run_id="fresh", disclosure_threshold=threshold)
-    assert {kind: path.read_bytes() for kind, path in export_files(workspace).items()} == built
-    assert record(workspace)["suppression"]["computed"] == months
     if change == "a changed count":
+        # the export with months taken is the one a build without any record gives, byte for byte
+        built = {kind: path.read_bytes() for kind, path in export_files(workspace).items()}
+        (workspace.publish_dir / "export" / RECORD_NAME).unlink()
+        publish(workspace, month=MONTH, run_id="fresh", disclosure_threshold=threshold)
+        assert {kind: path.read_bytes() for kind, path in export_files(workspace).items()} == built
+        assert record(workspace)["suppression"]["computed"] == months
         latest = frame.filter(
             (pl.col("geo_level") == "nation") & (pl.col("indicator_code") == "offences_total")
         ).sort("month")
