@@ -21,14 +21,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from lagesbild.publish import disclosure, export
-from lagesbild.publish.suppression_reuse import SuppressionMemo
+from lagesbild.publish.suppression_reuse import SuppressionMemo, export_code_digests
 
 EXPORT_INPUT_TABLES = ("marts.fct_indicator_month", "marts.dim_geography", "marts.dim_indicator")
 """The published tables the export reads (their publication checksums enter the fingerprint)."""
 RECORD_NAME = ".inputs.json"
-EXPORT_CODE = (Path(export.__file__), Path(disclosure.__file__))
-"""The modules that build the export: a change to either builds it again."""
 
 
 def export_fingerprint(
@@ -40,7 +37,7 @@ def export_fingerprint(
         "tables": {table: checksums[table] for table in EXPORT_INPUT_TABLES},
         "area_parts": {area: sorted(members) for area, members in sorted((parts or {}).items())},
         "threshold": threshold,
-        "code": [hashlib.sha256(path.read_bytes()).hexdigest() for path in EXPORT_CODE],
+        "code": export_code_digests(),
     }
     digest.update(json.dumps(inputs, sort_keys=True).encode())
     return digest.hexdigest()

@@ -36,8 +36,14 @@ SUPPRESSION_INPUTS = (
 )
 """The columns of a month's rows its suppression is computed from."""
 CELL_KEY = ["indicator_code", "geo_level", "geo_code"]
-SUPPRESSION_CODE = (Path(__file__).with_name("export.py"), Path(disclosure.__file__))
-"""The modules that compute the suppression (export imports this one, hence by name)."""
+EXPORT_CODE = (Path(__file__).with_name("export.py"), Path(disclosure.__file__))
+"""The modules that build the export and compute its suppression (export imports this
+module, hence named by path): a change to either builds the export and every month again."""
+
+
+def export_code_digests() -> list[str]:
+    """sha256 of each module of `EXPORT_CODE`."""
+    return [hashlib.sha256(path.read_bytes()).hexdigest() for path in EXPORT_CODE]
 
 
 def suppression_key(groups: list[tuple[Geo, list[Geo]]], threshold: int) -> str:
@@ -47,7 +53,7 @@ def suppression_key(groups: list[tuple[Geo, list[Geo]]], threshold: int) -> str:
             [list(parent), [list(child) for child in children]] for parent, children in groups
         ],
         "threshold": threshold,
-        "code": [hashlib.sha256(path.read_bytes()).hexdigest() for path in SUPPRESSION_CODE],
+        "code": export_code_digests(),
         "polars": pl.__version__,  # row hashes are stable within a polars version only
     }
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
