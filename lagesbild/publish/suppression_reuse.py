@@ -130,7 +130,7 @@ class SuppressionMemo:
             how="left",
             maintain_order="left",
         )
-        if joined.height != month_rows.height or not joined.get_column("found").all():
+        if joined.height != month_rows.height or joined.get_column("found").null_count():
             return None
         return joined.get_column("suppression").cast(pl.String)
 

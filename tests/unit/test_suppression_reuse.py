@@ -73,7 +73,9 @@ def test_an_unchanged_month_is_taken_and_a_changed_one_computed(tmp_path: Path) 
     assert set(memo.record()["months"]) == {"2026-09", "2026-10", "2026-11"}
 
 
-@pytest.mark.parametrize("change", ["another threshold", "another hierarchy", "rows missing"])
+@pytest.mark.parametrize(
+    "change", ["another threshold", "another hierarchy", "rows missing", "a row of another place"]
+)
 def test_nothing_is_taken_when_anything_else_differs(tmp_path: Path, change: str) -> None:
     record, parquet = _published(tmp_path, [_month(MONTHS[0], 1.0)])
     threshold, groups = 3, GROUPS
@@ -83,6 +85,10 @@ def test_nothing_is_taken_when_anything_else_differs(tmp_path: Path, change: str
         groups = [(("nation", "SE"), [("region", "nord")])]
     if change == "rows missing":  # the recorded fingerprint matches, the file does not
         pl.read_parquet(parquet).head(2).write_parquet(parquet)
+    if change == "a row of another place":  # as many rows, one of them not the month's
+        pl.read_parquet(parquet).with_columns(
+            pl.col("geo_code").replace("syd", "mitt")
+        ).write_parquet(parquet)
 
     memo = SuppressionMemo(record, parquet)
     memo.start(groups, threshold)
