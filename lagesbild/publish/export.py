@@ -25,7 +25,7 @@ from lagesbild.publish.disclosure import (
     hierarchy_groups,
     suppress,
 )
-from lagesbild.publish.suppression_reuse import SuppressionMemo
+from lagesbild.publish.suppression_reuse import SUPPRESSION_INPUTS, SuppressionMemo
 
 EXPORT_BASENAME = "indicators_monthly"
 SUPPRESSED_FLAG = ".."
@@ -164,17 +164,9 @@ def _month_suppression(
     month_rows: pl.DataFrame, groups: list[tuple[Geo, list[Geo]]], threshold: int
 ) -> list[str | None]:
     """'primary' | 'secondary' | None for every row of one month, in row order."""
+    # exactly the columns the memo fingerprints: a month is taken only if none of them changed
     indicators, levels, codes, numerators, denominators, is_count, is_ratio = (
-        month_rows.get_column(name).to_list()
-        for name in (
-            "indicator_code",
-            "geo_level",
-            "geo_code",
-            "numerator",
-            "denominator",
-            "is_count",
-            "is_ratio",
-        )
+        month_rows.get_column(name).to_list() for name in SUPPRESSION_INPUTS
     )
     geos = list(zip(levels, codes, strict=True))
     slices: dict[str, dict[Geo, float | None]] = defaultdict(dict)

@@ -34,7 +34,8 @@ SUPPRESSION_INPUTS = (
     "is_count",
     "is_ratio",
 )
-"""The columns of a month's rows its suppression is computed from."""
+"""The columns of a month's rows its suppression is computed from (`export._month_suppression`
+reads exactly these, in this order), hence what each month's fingerprint covers."""
 CELL_KEY = ["indicator_code", "geo_level", "geo_code"]
 EXPORT_CODE = (Path(__file__).with_name("export.py"), Path(disclosure.__file__))
 """The modules that build the export and compute its suppression (export imports this
