@@ -50,6 +50,38 @@ def test_a_new_published_file_is_written_in_the_1x_storage_format(tmp_path: Path
         reader.close()
 
 
+def string_compressions(conn: duckdb.DuckDBPyConnection, table: str) -> set[str]:
+    rows = conn.execute(
+        f"select distinct compression from pragma_storage_info('{table}') "
+        "where segment_type = 'VARCHAR'"
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
+def test_published_strings_are_never_fsst_compressed(tmp_path: Path) -> None:
+    # ids with a long common tail: DuckDB's own choice for them is FSST
+    rows = "select 'K' || lpad(range::varchar, 9, '0') || '-19 Rinkeby area ' || (range % 97) as s"
+    reference = duckdb.connect()
+    options = f"storage_version '{PUBLISHED_STORAGE_VERSION}', row_group_size 4096"
+    reference.execute(f"attach '{tmp_path / 'reference.duckdb'}' as ref ({options})")
+    reference.execute(f"create table ref.t as {rows} from range(10000)")
+    reference.execute("checkpoint ref")
+    assert string_compressions(reference, "ref.t") == {"FSST"}
+    reference.close()
+
+    path = tmp_path / "pub.duckdb"
+    conn = create_published_database(path)
+    conn.execute(f"create table t as {rows} from range(10000)")
+    conn.execute("checkpoint")
+    conn.close()
+    reader = duckdb.connect(str(path), read_only=True)
+    try:
+        assert "FSST" not in string_compressions(reader, "t")
+        assert reader.execute("select count(distinct s) from t").fetchone()[0] == 10000
+    finally:
+        reader.close()
+
+
 def test_a_file_in_duckdb_2_default_format_fails_verification(tmp_path: Path) -> None:
     path = tmp_path / "default.duckdb"
     duckdb.connect(str(path)).close()
