@@ -26,9 +26,9 @@ slowest regional query 10.6 → 8.6 ms, for 56 → 76 MB of file; DuckDB 1.0.0, 
 
 Strings are never FSST-compressed (`PUBLISHED_DISABLED_COMPRESSION`): DuckDB's analysis then
 chooses dictionary or uncompressed segments, which every reader decodes more cheaply. Measured
-on the national default publication (benchmarks/profile_notes.md, eighth round): the fact table
-and the problem picture written 1.01 → 0.82 s, the file's tables 69 → 59 MB; a region file
-0.58 → 0.49 s, 20.2 → 18.2 MB; the regional queries equal or faster.
+on the national default publication (benchmarks/profile_notes.md, eighth round): the main file
+written 1.60 → 1.30 s and 100.7 → 87.3 MB, a region file 0.58 → 0.49 s and 7–13 % smaller; the
+regional queries equal or faster.
 """
 
 from __future__ import annotations

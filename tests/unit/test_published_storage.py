@@ -62,7 +62,9 @@ def test_published_strings_are_never_fsst_compressed(tmp_path: Path) -> None:
     # ids with a long common tail: DuckDB's own choice for them is FSST
     rows = "select 'K' || lpad(range::varchar, 9, '0') || '-19 Rinkeby area ' || (range % 97) as s"
     reference = duckdb.connect()
-    options = f"storage_version '{PUBLISHED_STORAGE_VERSION}', row_group_size 4096"
+    options = (
+        f"storage_version '{PUBLISHED_STORAGE_VERSION}', row_group_size {PUBLISHED_ROW_GROUP_SIZE}"
+    )
     reference.execute(f"attach '{tmp_path / 'reference.duckdb'}' as ref ({options})")
     reference.execute(f"create table ref.t as {rows} from range(10000)")
     reference.execute("checkpoint ref")

@@ -6,7 +6,7 @@
     conditional count per column: DuckDB answers a filter on a column that cannot be NULL
     (a NOT NULL column of the raw tables under the staging views) without reading the table,
     and reads only that column otherwise. Measured on the national warehouse: the test on
-    stg_offences__offences (11.5 M rows) 0.28 s → 0.01 s (benchmarks/profile_notes.md).
+    stg_offences__offences (11.5 M rows) 0.28 s → < 0.03 s (benchmarks/profile_notes.md).
     Returns one row per column that has NULLs: the column's name and how many rows.
 -#}
 {% test columns_not_null(model, columns) %}
