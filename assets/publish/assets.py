@@ -61,6 +61,15 @@ def lagesbild_warehouse(
             ),
             "suppressed_cells": publication.suppressed_cells,
             "export": EXPORT_KEPT if publication.export_kept else "built",
+            "tables_kept_from_previous_file": dg.MetadataValue.json(
+                {
+                    "main": list(publication.reused_tables),
+                    **{
+                        slug: list(tables)
+                        for slug, tables in publication.region_reused_tables.items()
+                    },
+                }
+            ),
             "gx_data_docs": dg.MetadataValue.path(str(gated.docs) if gated.docs else "not built"),
         }
     )

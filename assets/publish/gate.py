@@ -188,7 +188,16 @@ def publish_through_gate(
             if isinstance(error, PublicationError):
                 raise dg.Failure(f"Publication refused: {error}", allow_retries=False) from error
             raise
-        context.log.info(f"Published {publication.path} for {month}")
+        reused = publication.reused_tables
+        context.log.info(
+            f"Published {publication.path} for {month}"
+            + (
+                f" ({len(reused)} of {len(publication.row_counts)} tables kept from a copy of the "
+                "previous publication, the others written)"
+                if reused
+                else ""
+            )
+        )
         try:
             docs = keep_publication_docs(paths, month, run_id) if drawing.result() else None
         except Exception as error:  # the publication stands; the docs site is a by-product

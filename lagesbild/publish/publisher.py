@@ -46,6 +46,15 @@ from lagesbild.publish.export_reuse import (
     record_export,
     suppression_memo,
 )
+from lagesbild.publish.file_reuse import (
+    ReusePlan,
+    copy_for_reuse,
+    drop_tables,
+    layout_digest,
+    plan_main_reuse,
+    write_layout,
+)
+from lagesbild.publish.file_reuse import table_columns as table_columns_of
 from lagesbild.publish.region_parquet import (
     RegionParquetError,
     region_parquet_dir,
@@ -61,6 +70,8 @@ from lagesbild.publish.storage import (
     StorageVersionError,
     create_published_database,
     duckdb_config,
+    open_published_database,
+    storage_layout,
     verify_storage_version,
 )
 from lagesbild.settings import PROJECT_ROOT, REGION_SLUGS, DataPaths
@@ -130,6 +141,10 @@ class Publication:
     suppressed_cells: int = 0
     export_kept: bool = False
     """True when the published export was built from the same inputs and left in place."""
+    reused_tables: tuple[str, ...] = ()
+    """Tables of the main file kept from a copy of the previous one (`file_reuse`)."""
+    region_reused_tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per region: tables kept from a copy of its previous file."""
 
 
 def fault_point(name: str) -> None:
@@ -190,6 +205,72 @@ def _current_deliveries(conn: duckdb.DuckDBPyConnection) -> list[dict[str, objec
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def main_layout() -> str:
+    """What a published main file's layout depends on (`file_reuse`): reused only if equal."""
+    return layout_digest(
+        {
+            "file": "main",
+            **storage_layout(),
+            "order": PUBLISHED_ORDER,
+            "publication_log": " ".join(PUBLICATION_LOG_DDL.split()),
+        }
+    )
+
+
+@dataclass(frozen=True)
+class BuiltCandidate:
+    """What the new main file must hold (verified next), and what it kept of the previous one."""
+
+    row_counts: dict[str, int]
+    checksums: dict[str, str]
+    deliveries: list[dict[str, object]]
+    reused: frozenset[str] = frozenset()
+    """Tables kept from a copy of the published file (`file_reuse`); empty: a new file."""
+    reused_from: str | None = None
+    """The run that published the file the candidate was copied from."""
+
+
+def _log_columns(conn: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...]:
+    """The publication log's columns as this code writes it (created in the connection's
+    in-memory database)."""
+    conn.execute("create schema if not exists memory.meta")
+    conn.execute(PUBLICATION_LOG_DDL.replace("meta.publication_log", "memory.meta.publication_log"))
+    return table_columns_of(conn, "memory")["meta.publication_log"]
+
+
+def _plan_candidate(
+    build_db: Path, previous: Path | None
+) -> tuple[dict[str, tuple[int, str]], list[dict[str, object]], ReusePlan | None]:
+    """The build database's tables with their fingerprints, its deliveries, and whether the
+    publication starts from a copy of the published file."""
+    conn = duckdb.connect()
+    try:
+        conn.execute(f"attach '{build_db}' as build (read_only)")
+        tables = published_tables(conn, "build")
+        if not tables:
+            raise PublicationError(
+                f"{build_db} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish"
+            )
+        expected = {table: table_fingerprint(conn, f"build.{table}") for table in tables}
+        deliveries = _current_deliveries(conn)
+        plan = None
+        if previous is not None and previous.exists():
+            conn.execute(f"attach '{previous}' as previous (read_only)")
+            plan = plan_main_reuse(
+                conn,
+                previous=previous,
+                previous_catalog="previous",
+                build_catalog="build",
+                expected=expected,
+                layout=main_layout(),
+                schemas=PUBLISHED_SCHEMAS,
+                log_columns=_log_columns(conn),
+            )
+    finally:
+        conn.close()
+    return expected, deliveries, plan
+
+
 def _build_candidate(
     build_db: Path,
     candidate: Path,
@@ -200,35 +281,39 @@ def _build_candidate(
     check_results: list[dict[str, object]],
     kind: str = MONTHLY,
     covers: str | None = None,
-) -> tuple[dict[str, int], dict[str, str], list[dict[str, object]]]:
-    """Write the new publication file from the build database (opened read-only)."""
-    conn = create_published_database(candidate)
+) -> BuiltCandidate:
+    """Write the new publication file from the build database (opened read-only): a new file,
+    or a copy of the published one in which only the changed tables are written again."""
+    expected, deliveries, plan = _plan_candidate(build_db, previous)
+    if plan is None:
+        conn = create_published_database(candidate)
+    else:
+        copy_for_reuse(plan, candidate)
+        conn = open_published_database(candidate)
+    kept = plan.keep if plan is not None else frozenset()
     try:
         conn.execute(f"attach '{build_db}' as build (read_only)")
-        tables = published_tables(conn, "build")
-        if not tables:
-            raise PublicationError(
-                f"{build_db} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish"
-            )
+        if plan is not None:
+            drop_tables(conn, plan.drop)
         for schema in PUBLISHED_SCHEMAS:
-            conn.execute(f"create schema {schema}")
-        expected: dict[str, tuple[int, str]] = {}
-        for table in tables:
+            conn.execute(f"create schema if not exists {schema}")
+        for table in expected:
+            if table in kept:
+                continue
             order = f" order by {PUBLISHED_ORDER[table]}" if table in PUBLISHED_ORDER else ""
             conn.execute(f"create table {table} as select * from build.{table}{order}")
-            expected[table] = table_fingerprint(conn, f"build.{table}")
-        deliveries = _current_deliveries(conn)
         conn.execute("detach build")
-        conn.execute("create schema meta")
-        conn.execute(PUBLICATION_LOG_DDL)
-        if previous is not None and previous.exists():
-            conn.execute(f"attach '{previous}' as previous (read_only)")
-            # by name: a log from before a column was added stays readable (NULL there)
-            conn.execute(
-                "insert into meta.publication_log by name "
-                "select * from previous.meta.publication_log"
-            )
-            conn.execute("detach previous")
+        write_layout(conn, main_layout())
+        if plan is None:
+            conn.execute(PUBLICATION_LOG_DDL)
+            if previous is not None and previous.exists():
+                conn.execute(f"attach '{previous}' as previous (read_only)")
+                # by name: a log from before a column was added stays readable (NULL there)
+                conn.execute(
+                    "insert into meta.publication_log by name "
+                    "select * from previous.meta.publication_log"
+                )
+                conn.execute("detach previous")
         conn.execute(
             "insert into meta.publication_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
@@ -248,10 +333,12 @@ def _build_candidate(
         conn.execute("checkpoint")
     finally:
         conn.close()
-    return (
+    return BuiltCandidate(
         {table: count for table, (count, _) in expected.items()},
         {table: checksum for table, (_, checksum) in expected.items()},
         deliveries,
+        kept,
+        plan.run_id if plan is not None else None,
     )
 
 
@@ -302,6 +389,8 @@ class BuiltRegion:
 
     database: Path
     parquet: dict[str, Path]
+    reused: tuple[str, ...] = ()
+    """Tables kept from a copy of the published region file (`file_reuse`)."""
 
 
 def _build_region(
@@ -312,13 +401,27 @@ def _build_region(
     month: str,
     run_id: str,
     columns: dict[str, set[str]],
+    published: Path | None = None,
+    reused_from: str | None = None,
+    unchanged: frozenset[str] = frozenset(),
 ) -> BuiltRegion:
-    """One region's DuckDB file and Parquet files in staging, each verified."""
+    """One region's DuckDB file and Parquet files in staging, each verified. When the main
+    file started as a copy of the one run `reused_from` published and kept its `unchanged`
+    tables, the region file may start as a copy of its `published` file too."""
     target = staging / f"region-{slug}-{run_id}.duckdb"
-    counts = build_region_file(
-        candidate, target, slug, run_id=run_id, month=month, columns=columns, threads=TASK_THREADS
+    built = build_region_file(
+        candidate,
+        target,
+        slug,
+        run_id=run_id,
+        month=month,
+        columns=columns,
+        threads=TASK_THREADS,
+        previous=published,
+        previous_run_id=reused_from,
+        unchanged=unchanged,
     )
-    verify_region_file(target, candidate, slug, counts, columns, threads=TASK_THREADS)
+    verify_region_file(target, candidate, slug, built.counts, columns, threads=TASK_THREADS)
     parquet = write_region_parquet(
         target,
         staging / f"region-{slug}-{run_id}-parquet",
@@ -327,7 +430,7 @@ def _build_region(
         month=month,
         threads=TASK_THREADS,
     )
-    return BuiltRegion(target, parquet)
+    return BuiltRegion(target, parquet, tuple(sorted(built.reused)))
 
 
 def _replace_region_parquet(built: dict[str, Path], folder: Path) -> dict[str, Path]:
@@ -411,7 +514,7 @@ def publish(
     _clear_staging(staging)
     candidate = staging / f"lagesbild-{run_id}.duckdb"
     try:
-        row_counts, checksums, deliveries = _build_candidate(
+        built_candidate = _build_candidate(
             paths.warehouse_db,
             candidate,
             paths.publish_db,
@@ -421,6 +524,8 @@ def publish(
             kind=kind,
             covers=covers,
         )
+        row_counts, checksums = built_candidate.row_counts, built_candidate.checksums
+        deliveries = built_candidate.deliveries
         fault_point("after_build")
         report_progress("publish", "publication", 1, PUBLICATION_STEPS, "built")
         verify_candidate(candidate, row_counts, checksums, run_id)
@@ -453,6 +558,9 @@ def publish(
                     month=month,
                     run_id=run_id,
                     columns=columns,
+                    published=region_file(paths, slug),
+                    reused_from=built_candidate.reused_from,
+                    unchanged=built_candidate.reused,
                 )
                 for slug in REGION_SLUGS
             }
@@ -531,4 +639,6 @@ def publish(
         export_files=export_targets,
         suppressed_cells=suppressed,
         export_kept=kept is not None,
+        reused_tables=tuple(sorted(built_candidate.reused)),
+        region_reused_tables={slug: built.reused for slug, built in regions.items()},
     )

@@ -9,16 +9,31 @@ geography (dim_indicator, dim_month) are copied whole; any other table is left o
 
 from __future__ import annotations
 
+import shutil
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from lagesbild.publish.file_reuse import (
+    drop_tables,
+    layout_digest,
+    read_layout,
+    source_digest,
+    write_layout,
+)
+from lagesbild.publish.file_reuse import table_columns as file_table_columns
 from lagesbild.publish.storage import (
     create_published_database,
     duckdb_config,
+    open_published_database,
+    storage_layout,
     verify_storage_version,
 )
+
+MODULE = Path(__file__)
+GEOGRAPHY_TABLE = "marts.dim_geography"
 
 NON_GEOGRAPHIC_TABLES = ("marts.dim_indicator", "marts.dim_month")
 
@@ -86,6 +101,58 @@ def table_columns(main_file: Path, tables: list[str]) -> dict[str, set[str]]:
     return columns
 
 
+def region_layout() -> str:
+    """What a region file's layout depends on (`file_reuse`): the published format and the
+    code that filters its tables (this module)."""
+    return layout_digest({"file": "region", **storage_layout(), "code": source_digest(MODULE)})
+
+
+@dataclass(frozen=True)
+class RegionBuild:
+    """What `build_region_file` wrote: every table's row count, and which it kept."""
+
+    counts: dict[str, int]
+    reused: frozenset[str] = frozenset()
+
+
+def _reusable_tables(
+    conn: duckdb.DuckDBPyConnection,
+    previous: Path,
+    wanted: dict[str, str],
+    unchanged: frozenset[str],
+    previous_run_id: str,
+) -> tuple[frozenset[str], tuple[str, ...]]:
+    """Tables of the published region file (`previous`) that a fresh build from the new main
+    file (`main_pub`) would write with the same rows (`file_reuse`), and the previous file's
+    other tables (to drop)."""
+    if GEOGRAPHY_TABLE not in unchanged:  # the filter of every geographic table reads it
+        return frozenset(), ()
+    conn.execute(f"attach '{previous}' as previous_region (read_only)")
+    try:
+        if read_layout(conn, "previous_region") != region_layout():
+            return frozenset(), ()
+        written_by = conn.execute("select max(run_id) from previous_region.meta.publication")
+        if written_by.fetchone()[0] != previous_run_id:
+            return frozenset(), ()
+        previous_columns = file_table_columns(conn, "previous_region")
+        main_columns = file_table_columns(conn, "main_pub")
+        kept = frozenset(
+            table
+            for table in wanted
+            if table in unchanged and previous_columns.get(table) == main_columns.get(table)
+        )
+        others = tuple(
+            sorted(
+                table
+                for table in previous_columns
+                if table.split(".")[0] != "meta" and table not in kept
+            )
+        )
+    finally:
+        conn.execute("detach previous_region")
+    return kept, others
+
+
 def build_region_file(
     main_file: Path,
     target: Path,
@@ -95,32 +162,68 @@ def build_region_file(
     month: str,
     columns: dict[str, set[str]],
     threads: int | None = None,
-) -> dict[str, int]:
-    """Write `target` for one region from the verified main publication file."""
-    conn = create_published_database(target, threads)
+    previous: Path | None = None,
+    previous_run_id: str | None = None,
+    unchanged: frozenset[str] = frozenset(),
+) -> RegionBuild:
+    """Write `target` for one region from the verified main publication file.
+
+    Given the `previous` (published) region file, the run that published the main file the
+    new one was copied from and the tables it kept (`unchanged`), the region file starts as a
+    copy of its previous version when tables of it are what a fresh build would write
+    (`file_reuse`); the others are written again.
+    """
+    wanted = {
+        table: where
+        for table, table_cols in columns.items()
+        if (where := region_filter(table, table_cols)) is not None
+    }
+    kept: frozenset[str] = frozenset()
+    stale: tuple[str, ...] = ()
+    if previous is not None and previous_run_id is not None and unchanged and previous.exists():
+        probe = duckdb.connect(config=duckdb_config(threads))
+        try:
+            probe.execute(f"attach '{main_file}' as main_pub (read_only)")
+            kept, stale = _reusable_tables(probe, previous, wanted, unchanged, previous_run_id)
+        finally:
+            probe.close()
+    if kept and previous is not None:
+        target.unlink(missing_ok=True)
+        shutil.copyfile(previous, target)
+        conn = open_published_database(target, threads)
+    else:
+        conn = create_published_database(target, threads)
     counts: dict[str, int] = {}
     try:
         conn.execute(f"attach '{main_file}' as main_pub (read_only)")
+        drop_tables(conn, stale)
+        conn.execute("drop table if exists meta.publication")
         for schema in sorted({table.split(".")[0] for table in columns}):
             conn.execute(f"create schema if not exists {schema}")
-        for table, table_cols in columns.items():
-            where = region_filter(table, table_cols)
-            if where is None:
+        for table, where in wanted.items():
+            parameters = {"slug": slug} if "$slug" in where else None
+            if table in kept:  # what a fresh build would write: the verification compares
+                counts[table] = int(
+                    conn.execute(
+                        f"select count(*) from main_pub.{table} t {where}", parameters
+                    ).fetchone()[0]
+                )
                 continue
             sql = f"create table {table} as select * from main_pub.{table} t {where}"
-            conn.execute(sql, {"slug": slug} if "$slug" in sql else None)
+            conn.execute(sql, parameters)
             counts[table] = _count(conn, table)
-        conn.execute("create schema meta")
+        conn.execute("create schema if not exists meta")
         conn.execute(
             "create table meta.publication as select ? as run_id, ? as month, ? as region, "
             "cast(? as timestamp) as published_at",
             [run_id, month, slug, datetime.now(tz=UTC).replace(tzinfo=None)],
         )
+        write_layout(conn, region_layout())
         conn.execute("detach main_pub")
         conn.execute("checkpoint")
     finally:
         conn.close()
-    return counts
+    return RegionBuild(counts, kept)
 
 
 def verify_region_file(

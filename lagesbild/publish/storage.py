@@ -63,6 +63,12 @@ def create_published_database(path: Path, threads: int | None = None) -> duckdb.
     version and made the default (`USE`), so unqualified names and `CHECKPOINT` mean the file.
     """
     path.unlink(missing_ok=True)
+    return open_published_database(path, threads)
+
+
+def open_published_database(path: Path, threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """Like `create_published_database`, for a file that may exist (a copy of a published file
+    that a republication adds to): what is written to it is in the published format too."""
     conn = duckdb.connect(config=duckdb_config(threads))
     try:
         conn.execute(
@@ -76,6 +82,15 @@ def create_published_database(path: Path, threads: int | None = None) -> duckdb.
         conn.close()
         raise
     return conn
+
+
+def storage_layout() -> dict[str, object]:
+    """The settings every published file is written with (part of `file_reuse`'s layouts)."""
+    return {
+        "storage_version": PUBLISHED_STORAGE_VERSION,
+        "row_group_size": PUBLISHED_ROW_GROUP_SIZE,
+        "disabled_compression": PUBLISHED_DISABLED_COMPRESSION,
+    }
 
 
 def storage_version(conn: duckdb.DuckDBPyConnection, database: str) -> str:

@@ -1,0 +1,202 @@
+"""A republication that changes few rows starts from copies of the published files and writes
+only the changed tables — and what it publishes is what a fresh build gives
+(lagesbild/publish/file_reuse.py).
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from lagesbild.publish.file_reuse import REUSE_MIN_SHARE
+from lagesbild.publish.publisher import Publication, publish
+from lagesbild.publish.regions import region_filter
+from lagesbild.publish.storage import PUBLISHED_ROW_GROUP_SIZE
+from lagesbild.settings import REGION_SLUGS, DataPaths
+from tests.integration.publication_helpers import region_run, verify_published_file
+
+pytestmark = pytest.mark.integration
+
+MONTH = "2024-06"
+ADDED = "review.fct_reuse_probe"
+"""A small table the test adds to the build database, as the tertial review adds its own."""
+REVISED = "marts.dim_indicator"
+
+
+def in_warehouse(paths: DataPaths, *statements: str) -> None:
+    conn = duckdb.connect(str(paths.warehouse_db))
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
+def add_small_table(paths: DataPaths, rows: int = 9000) -> None:
+    in_warehouse(
+        paths,
+        "create schema if not exists review",
+        f"create or replace table {ADDED} as select geo_level, geo_code, "
+        f"row_number() over (order by geo_level, geo_code) * 1.5 as score "
+        f"from marts.dim_geography, range({rows} // 400)",
+    )
+
+
+def table_fingerprints(path: Path, schemas: tuple[str, ...] = ("marts", "review")) -> dict:
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "select table_schema || '.' || table_name from information_schema.tables "
+                "where table_schema in (select unnest(?)) order by 1",
+                [list(schemas)],
+            ).fetchall()
+        ]
+        return {
+            table: conn.execute(
+                f"select count(*), coalesce(bit_xor(hash(t)), 0) from {table} t"
+            ).fetchone()
+            for table in tables
+        }
+    finally:
+        conn.close()
+
+
+def region_rows_as_fresh_build(paths: DataPaths, slug: str) -> None:
+    """Every table of the region file holds exactly the region's filter over the main file."""
+    conn = duckdb.connect(str(paths.publish_dir / "regions" / f"{slug}.duckdb"), read_only=True)
+    try:
+        conn.execute(f"attach '{paths.publish_db}' as main_pub (read_only)")
+        columns: dict[str, set[str]] = {}
+        for table, column in conn.execute(
+            "select table_schema || '.' || table_name, column_name from information_schema.columns "
+            "where table_catalog = 'main_pub' and table_schema in ('marts', 'review')"
+        ).fetchall():
+            columns.setdefault(table, set()).add(column)
+        for table, table_columns in columns.items():
+            where = region_filter(table, table_columns)
+            if where is None:
+                continue
+            parameters = {"slug": slug} if "$slug" in where else None
+            fresh = conn.execute(
+                f"select count(*), bit_xor(hash(t)) from "
+                f"(select * from main_pub.{table} t {where}) t",
+                parameters,
+            ).fetchone()
+            found = conn.execute(f"select count(*), bit_xor(hash(t)) from {table} t").fetchone()
+            assert found == fresh, f"{slug}: {table}"
+    finally:
+        conn.close()
+
+
+def test_a_republication_with_few_changed_rows_writes_only_the_changed_tables(
+    workspace: DataPaths, tmp_path: Path
+) -> None:
+    unchanged = set(table_fingerprints(workspace.publish_db)) - {REVISED}
+    add_small_table(workspace)
+    in_warehouse(  # and a small published table changes
+        workspace,
+        f"update {REVISED} set name_en = name_en || ' (revised)' "
+        f"where indicator_code = (select min(indicator_code) from {REVISED})",
+    )
+
+    publication: Publication = publish(workspace, month=MONTH, run_id="reusing")
+
+    assert set(publication.reused_tables) == unchanged
+    for slug in REGION_SLUGS:
+        assert set(publication.region_reused_tables[slug]) == unchanged, slug
+        assert region_run(publication.region_files[slug]) == "reusing"
+        region_rows_as_fresh_build(workspace, slug)
+    assert verify_published_file(workspace.publish_db) == "reusing"
+    conn = duckdb.connect(str(workspace.publish_db), read_only=True)
+    try:
+        # the written table is in the published format: its row groups are the published size
+        groups = conn.execute(
+            f"select count(distinct row_group_id) from pragma_storage_info('{ADDED}')"
+        ).fetchone()[0]
+        rows = conn.execute(f"select count(*) from {ADDED}").fetchone()[0]
+        version = conn.execute(
+            "select tags['storage_version'] from duckdb_databases() "
+            "where database_name = current_database()"
+        ).fetchone()[0]
+    finally:
+        conn.close()
+    assert rows > 2 * PUBLISHED_ROW_GROUP_SIZE
+    assert groups == -(-rows // PUBLISHED_ROW_GROUP_SIZE)
+    assert version.startswith("v1.0.0")
+    for slug in REGION_SLUGS:  # the new table's Parquet file is written beside the others
+        assert (workspace.publish_dir / "regions" / slug / f"{ADDED}.parquet").exists()
+
+    # the same warehouse published from nothing gives the same tables, file for file
+    fresh = DataPaths(tmp_path / "fresh")
+    shutil.copytree(workspace.warehouse_db.parent, fresh.warehouse_db.parent)
+    built = publish(fresh, month=MONTH, run_id="fresh")
+    assert built.reused_tables == () and not any(built.region_reused_tables.values())
+    assert table_fingerprints(fresh.publish_db) == table_fingerprints(workspace.publish_db)
+    for slug in REGION_SLUGS:
+        assert table_fingerprints(built.region_files[slug]) == table_fingerprints(
+            publication.region_files[slug]
+        ), slug
+
+
+def test_changes_to_most_rows_build_every_file_anew(workspace: DataPaths) -> None:
+    """A monthly run changes the fact table and the marts built on it: most of the rows."""
+    changed = ("marts.fct_indicator_month", "marts.mart_municipality_problem_picture")
+    rows = {table: count for table, (count, _) in table_fingerprints(workspace.publish_db).items()}
+    assert sum(rows[table] for table in changed) > (1 - REUSE_MIN_SHARE) * sum(rows.values())
+    in_warehouse(
+        workspace,
+        "update marts.fct_indicator_month set numerator = numerator + 1, value = value + 1 "
+        "where geo_level = 'nation'",
+        "update marts.mart_municipality_problem_picture set numerator = coalesce(numerator, 0) + 1 "
+        "where municipality_code = (select min(municipality_code) "
+        "from marts.mart_municipality_problem_picture)",
+    )
+
+    publication = publish(workspace, month=MONTH, run_id="changed")
+
+    # a copy would have most of its rows written again (and keep their old blocks as free space)
+    assert publication.reused_tables == ()
+    assert not any(publication.region_reused_tables.values())
+    assert verify_published_file(workspace.publish_db) == "changed"
+    region_rows_as_fresh_build(workspace, "syd")
+
+
+def test_a_published_file_without_the_layout_record_is_not_reused(workspace: DataPaths) -> None:
+    """A file written by code from before the layout record (or in another layout)."""
+    conn = duckdb.connect(str(workspace.publish_db))
+    try:
+        conn.execute("drop table meta.layout")
+    finally:
+        conn.close()
+    add_small_table(workspace)
+
+    publication = publish(workspace, month=MONTH, run_id="no-layout")
+
+    assert publication.reused_tables == ()
+    assert not any(publication.region_reused_tables.values())
+    assert verify_published_file(workspace.publish_db) == "no-layout"
+
+
+def test_a_region_file_of_another_publication_is_not_reused(workspace: DataPaths) -> None:
+    """After a crash between replacing the main file and a region file, that region's file
+    belongs to an older publication than the main file: it is built anew."""
+    syd = workspace.publish_dir / "regions" / "syd.duckdb"
+    older = syd.with_name("syd.older")
+    shutil.copyfile(syd, older)
+    add_small_table(workspace, rows=4000)
+    publish(workspace, month=MONTH, run_id="first")
+    shutil.copyfile(older, syd)  # the region file the crash left behind
+    add_small_table(workspace, rows=5000)
+
+    publication = publish(workspace, month=MONTH, run_id="second")
+
+    assert publication.reused_tables and publication.region_reused_tables["syd"] == ()
+    assert publication.region_reused_tables["nord"]
+    for slug in ("syd", "nord"):
+        region_rows_as_fresh_build(workspace, slug)
+        assert region_run(publication.region_files[slug]) == "second"
