@@ -13,6 +13,7 @@ import polars as pl
 from lagesbild.ingest.contracts import SourceContract
 from lagesbild.ingest.landing import archive_delivery, describe_delivery, quarantine_delivery
 from lagesbild.ingest.raw_store import (
+    Delivery,
     ReplaceOutcome,
     log_rejection,
     raw_table,
@@ -89,9 +90,15 @@ def ingest_file(
     partition_value: date | int | None,
     key_columns: tuple[str, ...],
     run_id: str,
+    delivery: Delivery | None = None,
 ) -> IngestResult:
-    """Validate and ingest one file; a rejected file is quarantined and re-raised."""
-    delivery = describe_delivery(contract_source, partition_key, path)
+    """Validate and ingest one file; a rejected file is quarantined and re-raised.
+
+    `delivery` is the file's description (hash, size, time) when the caller has made it
+    already, e.g. on a read-ahead thread; otherwise it is made here.
+    """
+    if delivery is None:
+        delivery = describe_delivery(contract_source, partition_key, path)
     try:
         frame = parse(path)
     except DeliveryRejected as rejection:

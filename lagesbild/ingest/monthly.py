@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -13,9 +14,9 @@ import polars as pl
 from lagesbild.ingest.code_lists import load_code_lists
 from lagesbild.ingest.contracts import CONTRACTS, SourceContract
 from lagesbild.ingest.delivery import IngestResult, check_ids_unseen_in_other_months, ingest_file
-from lagesbild.ingest.landing import find_delivery
+from lagesbild.ingest.landing import describe_delivery, find_delivery
 from lagesbild.ingest.population import population_parser
-from lagesbild.ingest.raw_store import ensure_raw_schema, log_missing
+from lagesbild.ingest.raw_store import Delivery, ensure_raw_schema, log_missing
 from lagesbild.ingest.validation import DeliveryRejected, read_delivery
 from lagesbild.months import month_start
 from lagesbild.progress import report as report_progress
@@ -39,6 +40,14 @@ class SourceIngest:
         return "\n\n".join(str(rejection) for rejection in self.rejections)
 
 
+class ReadAhead(NamedTuple):
+    """A month's file with its description (hash) and validation, made on the reader thread."""
+
+    path: Path | None
+    describing: Future[Delivery] | None
+    validating: Future[pl.DataFrame] | None
+
+
 def ingest_months(
     conn: duckdb.DuckDBPyConnection,
     paths: DataPaths,
@@ -49,28 +58,32 @@ def ingest_months(
 ) -> SourceIngest:
     """Ingest every month of `month_keys` for one monthly source, one transaction a month.
 
-    The next month's file is parsed and validated (polars) on a read-ahead thread while this
-    month is written (DuckDB); the checks that read `raw` still run in month order.
+    The next month's file is hashed, parsed and validated (polars) on a read-ahead thread
+    while this month is written (DuckDB); the checks that read `raw` still run in month order.
     """
     outcome = SourceIngest(contract.source)
     ensure_raw_schema(conn)
     code_lists = load_code_lists(conn)
     with ThreadPoolExecutor(1, "read-ahead") as reader:
 
-        def read(key: str) -> tuple[Path | None, Future[pl.DataFrame] | None]:
-            """The month's file, and its validation started on the read-ahead thread."""
+        def read(key: str) -> ReadAhead:
+            """The month's file, its hashing and validation started on the read-ahead thread."""
             path = find_delivery(paths.landing_source(contract.source), key)
             if path is None:
-                return None, None
-            return path, reader.submit(read_delivery, path, contract, month_start(key), code_lists)
+                return ReadAhead(None, None, None)
+            return ReadAhead(
+                path,
+                reader.submit(describe_delivery, contract.source, key, path),
+                reader.submit(read_delivery, path, contract, month_start(key), code_lists),
+            )
 
         keys = list(month_keys)
-        upcoming = read(keys[0]) if keys else (None, None)
+        upcoming = read(keys[0]) if keys else ReadAhead(None, None, None)
         for index, key in enumerate(keys):
-            path, validating = upcoming
+            path, describing, validating = upcoming
             if index + 1 < len(keys):
                 upcoming = read(keys[index + 1])
-            if path is None or validating is None:
+            if path is None or describing is None or validating is None:
                 log_missing(conn, contract.source, key, run_id)
                 outcome.missing.append(key)
                 report_progress("ingest", contract.source, index + 1, len(keys), key)
@@ -96,6 +109,7 @@ def ingest_months(
                         partition_value=month,
                         key_columns=contract.unique_key,
                         run_id=run_id,
+                        delivery=describing.result(),
                     )
                 )
             except DeliveryRejected as rejection:
