@@ -74,7 +74,7 @@ def read_layout(conn: duckdb.DuckDBPyConnection, catalog: str) -> str | None:
     return None if row is None else row[0]
 
 
-def table_columns(conn: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, Columns]:
+def column_types(conn: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, Columns]:
     """Every table of an attached database → its (column, type) pairs in column order."""
     rows = conn.execute(
         "select table_schema || '.' || table_name, column_name, data_type "
@@ -128,10 +128,10 @@ def plan_main_reuse(
         return None
     run_id = str(logged[0])
     counts, checksums = (json.loads(value) for value in logged[1:])
-    previous_columns = table_columns(conn, previous_catalog)
+    previous_columns = column_types(conn, previous_catalog)
     if previous_columns.get(LOG_TABLE) != log_columns:  # the log is carried on in the copy
         return None
-    build_columns = table_columns(conn, build_catalog)
+    build_columns = column_types(conn, build_catalog)
     keep = frozenset(
         table
         for table, (count, checksum) in expected.items()
@@ -153,10 +153,10 @@ def plan_main_reuse(
     return ReusePlan(previous, run_id, keep, drop)
 
 
-def copy_for_reuse(plan: ReusePlan, target: Path) -> None:
+def copy_for_reuse(published: Path, target: Path) -> None:
     """The byte copy a publication starts from (the published file is only read)."""
     target.unlink(missing_ok=True)
-    shutil.copyfile(plan.source, target)
+    shutil.copyfile(published, target)
 
 
 def drop_tables(conn: duckdb.DuckDBPyConnection, tables: tuple[str, ...]) -> None:

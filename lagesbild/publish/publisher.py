@@ -48,13 +48,13 @@ from lagesbild.publish.export_reuse import (
 )
 from lagesbild.publish.file_reuse import (
     ReusePlan,
+    column_types,
     copy_for_reuse,
     drop_tables,
     layout_digest,
     plan_main_reuse,
     write_layout,
 )
-from lagesbild.publish.file_reuse import table_columns as table_columns_of
 from lagesbild.publish.region_parquet import (
     RegionParquetError,
     region_parquet_dir,
@@ -235,7 +235,7 @@ def _log_columns(conn: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...]
     in-memory database)."""
     conn.execute("create schema if not exists memory.meta")
     conn.execute(PUBLICATION_LOG_DDL.replace("meta.publication_log", "memory.meta.publication_log"))
-    return table_columns_of(conn, "memory")["meta.publication_log"]
+    return column_types(conn, "memory")["meta.publication_log"]
 
 
 def _plan_candidate(
@@ -288,7 +288,7 @@ def _build_candidate(
     if plan is None:
         conn = create_published_database(candidate)
     else:
-        copy_for_reuse(plan, candidate)
+        copy_for_reuse(plan.source, candidate)
         conn = open_published_database(candidate)
     kept = plan.keep if plan is not None else frozenset()
     try:

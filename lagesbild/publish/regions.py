@@ -9,7 +9,6 @@ geography (dim_indicator, dim_month) are copied whole; any other table is left o
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,13 +16,14 @@ from pathlib import Path
 import duckdb
 
 from lagesbild.publish.file_reuse import (
+    column_types,
+    copy_for_reuse,
     drop_tables,
     layout_digest,
     read_layout,
     source_digest,
     write_layout,
 )
-from lagesbild.publish.file_reuse import table_columns as file_table_columns
 from lagesbild.publish.storage import (
     create_published_database,
     duckdb_config,
@@ -134,8 +134,8 @@ def _reusable_tables(
         written_by = conn.execute("select max(run_id) from previous_region.meta.publication")
         if written_by.fetchone()[0] != previous_run_id:
             return frozenset(), ()
-        previous_columns = file_table_columns(conn, "previous_region")
-        main_columns = file_table_columns(conn, "main_pub")
+        previous_columns = column_types(conn, "previous_region")
+        main_columns = column_types(conn, "main_pub")
         kept = frozenset(
             table
             for table in wanted
@@ -188,8 +188,7 @@ def build_region_file(
         finally:
             probe.close()
     if kept and previous is not None:
-        target.unlink(missing_ok=True)
-        shutil.copyfile(previous, target)
+        copy_for_reuse(previous, target)
         conn = open_published_database(target, threads)
     else:
         conn = create_published_database(target, threads)
