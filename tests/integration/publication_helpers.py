@@ -24,6 +24,17 @@ def copy_data_dir(source: DataPaths, target: Path, *, with_instance: bool = Fals
     return DataPaths(target)
 
 
+def in_warehouse(paths: DataPaths, *statements: str) -> None:
+    """Change the build database behind the pipeline's back (a revision, or what the checks
+    must catch)."""
+    conn = duckdb.connect(str(paths.warehouse_db))
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
 def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -16,6 +16,7 @@ import pytest
 from lagesbild.publish.export_reuse import RECORD_NAME
 from lagesbild.publish.publisher import DEFAULT_DISCLOSURE_THRESHOLD, Publication, publish
 from lagesbild.settings import DataPaths
+from tests.integration.publication_helpers import in_warehouse
 
 pytestmark = pytest.mark.integration
 
@@ -40,14 +41,6 @@ def identities(paths: DataPaths) -> dict[str, tuple[int, int, int]]:
 
 def record(paths: DataPaths) -> dict[str, object]:
     return json.loads((paths.publish_dir / "export" / RECORD_NAME).read_text(encoding="utf-8"))
-
-
-def in_warehouse(paths: DataPaths, statement: str) -> None:
-    conn = duckdb.connect(str(paths.warehouse_db))
-    try:
-        conn.execute(statement)
-    finally:
-        conn.close()
 
 
 def test_a_republication_with_unchanged_inputs_keeps_the_export(workspace: DataPaths) -> None:

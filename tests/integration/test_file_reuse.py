@@ -12,11 +12,20 @@ import duckdb
 import pytest
 
 from lagesbild.publish.file_reuse import REUSE_MIN_SHARE
-from lagesbild.publish.publisher import Publication, publish
+from lagesbild.publish.publisher import (
+    Publication,
+    publish,
+    published_tables,
+    table_fingerprint,
+)
 from lagesbild.publish.regions import region_filter
 from lagesbild.publish.storage import PUBLISHED_ROW_GROUP_SIZE
 from lagesbild.settings import REGION_SLUGS, DataPaths
-from tests.integration.publication_helpers import region_run, verify_published_file
+from tests.integration.publication_helpers import (
+    in_warehouse,
+    region_run,
+    verify_published_file,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -24,15 +33,6 @@ MONTH = "2024-06"
 ADDED = "review.fct_reuse_probe"
 """A small table the test adds to the build database, as the tertial review adds its own."""
 REVISED = "marts.dim_indicator"
-
-
-def in_warehouse(paths: DataPaths, *statements: str) -> None:
-    conn = duckdb.connect(str(paths.warehouse_db))
-    try:
-        for statement in statements:
-            conn.execute(statement)
-    finally:
-        conn.close()
 
 
 def add_small_table(paths: DataPaths, rows: int = 9000) -> None:
@@ -45,23 +45,12 @@ def add_small_table(paths: DataPaths, rows: int = 9000) -> None:
     )
 
 
-def table_fingerprints(path: Path, schemas: tuple[str, ...] = ("marts", "review")) -> dict:
+def table_fingerprints(path: Path) -> dict[str, tuple[int, str]]:
+    """Row count and checksum of every published table of a file (as the publisher's own)."""
     conn = duckdb.connect(str(path), read_only=True)
     try:
-        tables = [
-            row[0]
-            for row in conn.execute(
-                "select table_schema || '.' || table_name from information_schema.tables "
-                "where table_schema in (select unnest(?)) order by 1",
-                [list(schemas)],
-            ).fetchall()
-        ]
-        return {
-            table: conn.execute(
-                f"select count(*), coalesce(bit_xor(hash(t)), 0) from {table} t"
-            ).fetchone()
-            for table in tables
-        }
+        database = conn.execute("select current_database()").fetchone()[0]
+        return {table: table_fingerprint(conn, table) for table in published_tables(conn, database)}
     finally:
         conn.close()
 

@@ -23,22 +23,12 @@ from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
 from pipelines.runner import failure_messages
 from tests.conftest import PipelineRun
-from tests.integration.publication_helpers import fingerprints
+from tests.integration.publication_helpers import fingerprints, in_warehouse
 
 pytestmark = pytest.mark.integration
 
 MONTH = "2024-06"
 FCT = dg.AssetKey(["marts", "fct_indicator_month"])
-
-
-def tamper(paths: DataPaths, *statements: str) -> None:
-    """Change the build database behind the pipeline's back (what the checks must catch)."""
-    conn = duckdb.connect(str(paths.warehouse_db))
-    try:
-        for statement in statements:
-            conn.execute(statement)
-    finally:
-        conn.close()
 
 
 def run_selection(
@@ -124,7 +114,7 @@ def test_a_broken_table_never_reaches_the_published_files(
     workspace: DataPaths, breakage: str, failing: str, expected: list[str]
 ) -> None:
     before = fingerprints(workspace)
-    tamper(workspace, breakage)
+    in_warehouse(workspace, breakage)
 
     checks = gx_checks(workspace)
     published, message = publish_only(workspace)
@@ -183,7 +173,7 @@ def test_a_region_missing_from_the_mart_fails_the_dbt_identities_and_is_not_publ
 ) -> None:
     """Grid completeness and regions = nation are dbt tests (their one home), not GX."""
     before = fingerprints(workspace)
-    tamper(
+    in_warehouse(
         workspace,
         "delete from marts.fct_indicator_month where geo_level = 'region' and geo_code = 'syd'",
     )
@@ -206,7 +196,7 @@ def test_a_region_missing_from_the_mart_fails_the_dbt_identities_and_is_not_publ
 def test_one_not_null_test_per_model_fails_on_the_columns_with_nulls(workspace: DataPaths) -> None:
     """`columns_not_null` (dbt_project/tests/generic): one failing row per column with NULLs."""
     hierarchy = dg.AssetKey(["intermediate", "int_geography__deso_hierarchy"])
-    tamper(
+    in_warehouse(
         workspace,
         "update intermediate.int_geography__deso_hierarchy set lpo_code = null, "
         "county_code = null where deso_code in (select deso_code from "
@@ -223,7 +213,7 @@ def test_one_non_negative_test_per_model_fails_on_the_column_below_zero(
     workspace: DataPaths,
 ) -> None:
     resources = dg.AssetKey(["marts", "mart_resources"])
-    tamper(
+    in_warehouse(
         workspace, "update marts.mart_resources set patrol_hours = -2.5 where geo_level = 'area'"
     )
 
@@ -245,7 +235,7 @@ def test_a_repeated_offence_id_fails_the_windowed_uniqueness_test(
     key = dbt_check_key(offences, "unique_in_history_stg_offences__offences_offence_id")
     assert evaluate_alone(workspace, key).passed is True
     # an offence delivered again in the run's month (past the ingest contract)
-    tamper(
+    in_warehouse(
         workspace,
         f"insert into raw.offences select * replace (date '{MONTH}-01' as month) "
         f"from raw.offences where month = date '{copied_from}-01' order by offence_id limit 1",
