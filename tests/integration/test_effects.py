@@ -167,14 +167,14 @@ def test_a_broken_effect_table_refuses_publication(evaluated, tmp_path) -> None:
     """The effect tables' GX suites fail on broken rows, the gate names them, a publish-only
     run is refused and every published file stays as it was."""
     from assets.publish.gate import python_marts_present, required_check_keys
-    from tests.integration.publication_helpers import fingerprints
-    from tests.integration.test_gate import publish_only, run_selection, tamper
+    from tests.integration.publication_helpers import fingerprints, in_warehouse
+    from tests.integration.test_gate import publish_only, run_selection
 
     home = DagsterHome()
     paths = copy_data_dir(evaluated, tmp_path, with_instance=True)
     try:
         before = fingerprints(paths)
-        tamper(
+        in_warehouse(
             paths,
             "update marts.fct_measure_effect set measure_name = null "
             "where rowid = (select min(rowid) from marts.fct_measure_effect)",

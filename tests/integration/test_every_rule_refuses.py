@@ -28,8 +28,8 @@ from assets.warehouse.project import dbt_project
 from lagesbild.settings import DBT_PROJECT_DIR, PROJECT_ROOT, DataPaths
 from pipelines.definitions import build_definitions
 from pipelines.instance import get_instance
-from tests.integration.publication_helpers import fingerprints
-from tests.integration.test_gate import MONTH, publish_only, tamper
+from tests.integration.publication_helpers import fingerprints, in_warehouse
+from tests.integration.test_gate import MONTH, publish_only
 
 pytestmark = pytest.mark.integration
 
@@ -499,7 +499,7 @@ def test_every_blocking_rule_fails_on_its_broken_table_and_refuses_publication(
     workspace: DataPaths,
 ) -> None:
     before = fingerprints(workspace)
-    tamper(workspace, *[s for target in TARGETS for s in target.statements])
+    in_warehouse(workspace, *[s for target in TARGETS for s in target.statements])
 
     evaluations = evaluate(workspace, TARGETED)
     gate = verify_required_checks(get_instance(workspace))
