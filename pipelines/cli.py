@@ -219,6 +219,9 @@ def run_tertial(label: str, paths: DataPaths, verbose: bool = False) -> int:
         return _fail(str(error))
     if not completeness.is_complete:
         return _fail(completeness.message)
+    from lagesbild.review.report_processes import start_report_processes
+
+    start_report_processes()  # the report workers' imports beside this command's own
     from pipelines.console import OperatorConsole
     from pipelines.instance import describe_instance
 

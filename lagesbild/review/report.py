@@ -8,8 +8,6 @@ synthetic.
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -29,6 +27,7 @@ from lagesbild.review.findings import findings_and_watch
 from lagesbild.review.formatting import number, percent_change
 from lagesbild.review.inputs import EFFECTS_TABLE, ReviewInputs
 from lagesbild.review.report_maps import tertial_maps
+from lagesbild.review.report_processes import report_context, report_workers
 from lagesbild.review.report_sections import (
     MAX_UNIT_PANELS,
     chance_summary,
@@ -433,7 +432,6 @@ class ReportBuilder:
         }
 
 
-REPORT_WORKERS_ENV = "LAGESBILD_REPORT_WORKERS"
 _WORKER_BUILDER: ReportBuilder | None = None
 
 
@@ -447,22 +445,13 @@ def _render_in_worker(scope: Scope) -> str:
     return _WORKER_BUILDER.render(scope)
 
 
-def report_workers() -> int:
-    """Processes that draw reports: $LAGESBILD_REPORT_WORKERS, else up to 2 (one per core)."""
-    configured = os.environ.get(REPORT_WORKERS_ENV)
-    if configured:
-        return max(1, int(configured))
-    return max(1, min(2, os.cpu_count() or 1))
-
-
 def render_all(builder: ReportBuilder, scopes: list[Scope]) -> list[str]:
     """Render every scope; in a small process pool (forkserver: a clean process, no inherited
     threads from DuckDB or polars) when more than one worker is allowed."""
     workers = report_workers()
     if workers == 1 or len(scopes) < 2:
         return [builder.render(scope) for scope in scopes]
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["lagesbild.review.report"])
+    context = report_context()
     try:
         with ProcessPoolExecutor(
             max_workers=workers, mp_context=context, initializer=_init_worker, initargs=(builder,)
