@@ -13,7 +13,7 @@ from dagster_duckdb import DuckDBResource
 from packaging import version
 
 from lagesbild.ingest.scb import DESO_POPULATION_TABLE_URL, ScbPopulationClient
-from lagesbild.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, DataPaths
+from lagesbild.settings import DBT_EXECUTABLE, DBT_LAUNCHER, DBT_PROJECT_DIR, DataPaths
 
 
 class LagesbildSettings(dg.ConfigurableResource):
@@ -64,6 +64,6 @@ def build_resources(paths: DataPaths) -> dict[str, object]:
         "dbt": LagesbildDbtCli(
             project_dir=str(DBT_PROJECT_DIR),
             profiles_dir=str(DBT_PROJECT_DIR),
-            dbt_executable=DBT_EXECUTABLE,
+            dbt_executable=DBT_LAUNCHER if Path(DBT_LAUNCHER).exists() else DBT_EXECUTABLE,
         ),
     }

@@ -14,6 +14,8 @@ SEEDS_DIR = DBT_PROJECT_DIR / "seeds"
 WORKSPACE_FILE = PROJECT_ROOT / "workspace.yaml"
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 """dbt from the same environment as this interpreter (works without an activated venv)."""
+DBT_LAUNCHER = str(Path(sys.executable).with_name("lagesbild-dbt"))
+"""What Dagster runs as dbt: dbt in a warm process if one waits (see warehouse/warm_dbt.py)."""
 
 MONTHLY_SOURCES: tuple[str, ...] = (
     "offences",

@@ -67,6 +67,17 @@ def _run(
     paths: DataPaths, start: str, end: str | None, verbose: bool = False, show_pages: bool = True
 ) -> int:
     """Run the months through the operator's console; where the monthly pages are (`show_pages`)."""
+    from lagesbild.warehouse.warm_dbt import start_warm_dbt
+
+    with start_warm_dbt():  # dbt's imports (≈ 2–3 s) beside this command's own
+        status = _run_with_console(paths, start, end, verbose)
+    if status == 0 and show_pages:
+        print(monthly_pages_hint(paths, end or start))
+    return status
+
+
+def _run_with_console(paths: DataPaths, start: str, end: str | None, verbose: bool) -> int:
+    """The run itself: the instance, the operator's console, the outcome; an exit status."""
     from pipelines.console import OperatorConsole
     from pipelines.instance import describe_instance
 
@@ -93,8 +104,6 @@ def _run(
             f"run {outcome.run_id} for {label} failed after {elapsed:.1f} s; "
             f"the previous publication (if any) is unchanged: {paths.publish_db}"
         )
-    if show_pages:
-        print(monthly_pages_hint(paths, end or start))
     return 0
 
 

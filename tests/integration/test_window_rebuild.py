@@ -224,3 +224,28 @@ def test_the_recorded_fingerprint_names_the_model_file_and_every_input(
     for name, table in tables.items():
         (count,) = warehouse.sql(f"select count(*) from {table}")[0]
         assert inputs[name].split(":")[0] == str(count) and count > 0
+
+
+def test_a_new_window_reuses_dbt_s_parse_state(warehouse: Warehouse) -> None:
+    """The window reaches dbt only when nodes run: each month's run skips dbt's parsing.
+
+    An environment variable dbt reads while parsing becomes part of its parse state, so a
+    window read at parse time made every monthly run re-parse the generic tests' files.
+    """
+    first, last = warehouse.months()[0], warehouse.months()[-1]
+    warehouse.build(first)
+    kept = warehouse.root / f"target-{warehouse.invocations}" / "partial_parse.msgpack"
+    next_target = warehouse.root / f"target-{warehouse.invocations + 1}"
+    next_target.mkdir()
+    shutil.copyfile(kept, next_target / "partial_parse.msgpack")
+
+    warehouse.build(last)
+
+    parsing = [
+        json.loads(line)["info"]["msg"]
+        for line in (next_target / "dbt.log").read_text().splitlines()
+        if '"PartialParsing' in line
+    ]
+    assert parsing[-1] == "Partial parsing enabled, no changes found, skipping parsing", parsing
+    compiled = next_target / "compiled" / "lagesbild" / "models" / "intermediate" / f"{MODEL}.sql"
+    assert f"date '{last}'" in compiled.read_text()
