@@ -67,9 +67,9 @@ def _run(
     paths: DataPaths, start: str, end: str | None, verbose: bool = False, show_pages: bool = True
 ) -> int:
     """Run the months through the operator's console; where the monthly pages are (`show_pages`)."""
-    from lagesbild.warehouse.warm_dbt import start_warm_dbt
+    from lagesbild.warehouse.warm_dbt import warm_dbt
 
-    with start_warm_dbt():  # dbt's imports (≈ 2–3 s) beside this command's own
+    with warm_dbt():  # dbt's imports (≈ 2–3 s) beside this command's own
         status = _run_with_console(paths, start, end, verbose)
     if status == 0 and show_pages:
         print(monthly_pages_hint(paths, end or start))

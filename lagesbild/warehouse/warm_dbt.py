@@ -29,7 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -68,12 +68,20 @@ class WarmDbt:
     def __init__(self) -> None:
         self.directory = tempfile.mkdtemp(prefix="lagesbild-dbt-")
         self.path = os.path.join(self.directory, "dbt.sock")
+        try:
+            self.process = self._start()
+        except BaseException:
+            shutil.rmtree(self.directory, ignore_errors=True)
+            raise
+        os.environ[WARM_DBT_ENV] = self.path
+
+    def _start(self) -> subprocess.Popen[bytes]:
         # listening before the process starts: a launcher may connect at once and waits in the
         # backlog until the process has imported dbt and accepts
         with socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET) as listener:
             listener.bind(self.path)
             listener.listen(1)
-            self.process = subprocess.Popen(
+            return subprocess.Popen(
                 [
                     *(sys.executable, "-P", "-m", __name__),
                     *(self.path, str(listener.fileno()), str(os.getpid())),
@@ -82,7 +90,6 @@ class WarmDbt:
                 pass_fds=[listener.fileno()],
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},  # like dagster-dbt's dbt processes
             )
-        os.environ[WARM_DBT_ENV] = self.path
 
     def stop(self) -> None:
         """End the process if it still waits; remove its socket.
@@ -111,6 +118,25 @@ class WarmDbt:
 def start_warm_dbt() -> WarmDbt:
     """Start a warm dbt process for this process's next dbt invocation (see the module)."""
     return WarmDbt()
+
+
+@contextlib.contextmanager
+def warm_dbt() -> Iterator[WarmDbt | None]:
+    """A warm dbt process for the block, if one can start; dbt starts cold otherwise.
+
+    Only a speed-up: a machine where it cannot start (e.g. a temporary directory whose path is
+    too long for a Unix socket) runs the real `dbt`, and says why.
+    """
+    try:
+        warm = start_warm_dbt()
+    except OSError as error:
+        print(f"lagesbild: dbt will start without a warm process ({error})", file=sys.stderr)
+        yield None
+        return
+    try:
+        yield warm
+    finally:
+        warm.stop()
 
 
 # --- the warm process ---------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import pytest
 
 from assets.resources import LagesbildDbtCli, build_resources
 from lagesbild.settings import DBT_EXECUTABLE, DBT_LAUNCHER, DBT_PROJECT_DIR, DataPaths
-from lagesbild.warehouse.warm_dbt import WARM_DBT_ENV, WARM_NOTICE, start_warm_dbt
+from lagesbild.warehouse.warm_dbt import WARM_DBT_ENV, WARM_NOTICE, start_warm_dbt, warm_dbt
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import DagsterHome, copy_data_dir
 
@@ -175,3 +176,21 @@ def test_a_monthly_run_from_the_command_line_builds_in_the_warm_process(
     logged = Path(full_log).read_text()
     assert f"{WARM_NOTICE} " in logged
     assert re.search(r"Done\. PASS=\d+ WARN=\d+ ERROR=0", logged)  # dbt's own summary
+
+
+def test_without_a_warm_process_the_command_s_dbt_starts_cold(
+    dbt_environment: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # a temporary directory whose path is too long for a Unix socket (108 bytes on Linux)
+    deep = dbt_environment / ("d" * 100)
+    deep.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(deep))
+
+    with warm_dbt() as warm:
+        assert warm is None
+        assert WARM_DBT_ENV not in os.environ
+        succeeded, pids, messages = list_models(dbt_environment, "cold")
+    assert succeeded and len(pids) == 1
+    assert "lagesbild.staging.stg_cameras__cameras" in messages
+    assert "dbt will start without a warm process" in capsys.readouterr().err
+    assert list(deep.iterdir()) == []  # nothing left behind
