@@ -1,7 +1,7 @@
 """A dbt process started ahead of time, so that a run's `dbt build` does not wait for dbt's imports.
 
 Every dbt invocation is a new process, and ≈ 2–3 s of it is Python importing dbt before dbt
-reads a file. `start_warm_dbt()` starts one process that imports dbt beside the command's own
+reads a file. `warm_dbt()` starts one process that imports dbt beside the command's own
 start-up and then waits on a Unix socket. The dbt executable Dagster runs is `lagesbild-dbt`
 (`launch`): when a warm process is waiting (environment variable `LAGESBILD_WARM_DBT`), it hands
 that process its arguments, working directory, environment and standard streams; the warm
@@ -36,7 +36,7 @@ from typing import Any
 from lagesbild.settings import DBT_EXECUTABLE
 
 WARM_DBT_ENV = "LAGESBILD_WARM_DBT"
-"""The socket of the waiting warm dbt process (set by `start_warm_dbt`, read by the launcher)."""
+"""The socket of the waiting warm dbt process (set by `WarmDbt`, read by the launcher)."""
 
 PRELOAD = (
     "dbt.cli.main",
@@ -115,11 +115,6 @@ class WarmDbt:
         self.stop()
 
 
-def start_warm_dbt() -> WarmDbt:
-    """Start a warm dbt process for this process's next dbt invocation (see the module)."""
-    return WarmDbt()
-
-
 @contextlib.contextmanager
 def warm_dbt() -> Iterator[WarmDbt | None]:
     """A warm dbt process for the block, if one can start; dbt starts cold otherwise.
@@ -128,15 +123,13 @@ def warm_dbt() -> Iterator[WarmDbt | None]:
     too long for a Unix socket) runs the real `dbt`, and says why.
     """
     try:
-        warm = start_warm_dbt()
+        warm = WarmDbt()
     except OSError as error:
         print(f"lagesbild: dbt will start without a warm process ({error})", file=sys.stderr)
         yield None
         return
-    try:
+    with warm:
         yield warm
-    finally:
-        warm.stop()
 
 
 # --- the warm process ---------------------------------------------------------------------------

@@ -18,7 +18,7 @@ import pytest
 
 from assets.resources import LagesbildDbtCli, build_resources
 from lagesbild.settings import DBT_EXECUTABLE, DBT_LAUNCHER, DBT_PROJECT_DIR, DataPaths
-from lagesbild.warehouse.warm_dbt import WARM_DBT_ENV, WARM_NOTICE, start_warm_dbt, warm_dbt
+from lagesbild.warehouse.warm_dbt import WARM_DBT_ENV, WARM_NOTICE, WarmDbt, warm_dbt
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import DagsterHome, copy_data_dir
 
@@ -77,7 +77,7 @@ def wait_until(condition: Callable[[], bool], seconds: float = LEAVE_WITHIN_S) -
 def test_the_pipeline_s_dbt_runs_in_the_warm_process_once(dbt_environment: Path) -> None:
     assert dbt_resource(dbt_environment).dbt_executable == DBT_LAUNCHER
 
-    with start_warm_dbt() as warm:
+    with WarmDbt() as warm:
         assert os.environ[WARM_DBT_ENV] == warm.path
         succeeded, pids, messages = list_models(dbt_environment, "warm")
         assert succeeded
@@ -99,7 +99,7 @@ def test_the_pipeline_s_dbt_runs_in_the_warm_process_once(dbt_environment: Path)
 def test_dbt_s_exit_status_is_the_launcher_s(dbt_environment: Path) -> None:
     command = ["build", "--no-such-option"]
     real = subprocess.run([DBT_EXECUTABLE, *command], cwd=DBT_PROJECT_DIR, capture_output=True)
-    with start_warm_dbt() as warm:
+    with WarmDbt() as warm:
         launched = subprocess.run(
             [DBT_LAUNCHER, *command], cwd=DBT_PROJECT_DIR, capture_output=True, text=True
         )
@@ -119,7 +119,7 @@ def test_an_interrupt_reaches_dbt_in_the_warm_process(dbt_environment: Path) -> 
         "DBT_LOG_PATH": str(dbt_environment / "target"),
     }
     endless = "select count(*) from range(1000000000000)"
-    with start_warm_dbt() as warm:
+    with WarmDbt() as warm:
         launcher = subprocess.Popen(
             [DBT_LAUNCHER, "show", "--inline", endless, "--log-format", "json"],
             cwd=DBT_PROJECT_DIR,
@@ -143,8 +143,8 @@ def test_a_warm_process_leaves_with_the_command_that_started_it(tmp_path: Path) 
         [
             sys.executable,
             "-c",
-            "import os; from lagesbild.warehouse.warm_dbt import start_warm_dbt;"
-            "warm = start_warm_dbt(); print(warm.process.pid, warm.directory, flush=True);"
+            "import os; from lagesbild.warehouse.warm_dbt import WarmDbt;"
+            "warm = WarmDbt(); print(warm.process.pid, warm.directory, flush=True);"
             "os._exit(0)",  # ends without stopping it, as a killed command would
         ],
         capture_output=True,
