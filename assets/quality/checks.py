@@ -149,6 +149,9 @@ def check_result(
                 "\n".join(f"- {outcome.summary()}" for outcome in failed) or "none"
             ),
             "results": dg.MetadataValue.json([outcome.as_dict() for outcome in outcomes]),
+            "data_fingerprints": dg.MetadataValue.json(
+                {o.batch: o.data_fingerprint for o in outcomes if o.data_fingerprint}
+            ),
             "suite": spec.metadata["suite"],
             "gx_results_dir": dg.MetadataValue.path(str(results_dir)),
         },

@@ -64,6 +64,7 @@ class ExpectationOutcome:
     element_count: int | None = None
     samples: list[Any] = field(default_factory=list)
     error: str | None = None
+    data_fingerprint: str | None = None
 
     def summary(self) -> str:
         target = f"{self.batch}.{self.column}" if self.column else self.batch
@@ -107,8 +108,36 @@ def _create_context() -> Any:
 
         context = gx.get_context(mode="ephemeral")
         context.variables.progress_bars = ProgressBarsConfig(globally=False)
+        _skip_gx_batch_hash()
         _CONTEXT = context
     return _CONTEXT
+
+
+def _skip_gx_batch_hash() -> None:
+    """Stop GX hashing every pandas frame it validates; `frame_fingerprint` records one instead.
+
+    GX's pandas engine fingerprints each batch (`pd.util.hash_pandas_object`, then md5) for its
+    batch markers whenever the frame is smaller than its `HASH_THRESHOLD` (1 GB): ≈ 1 s of the
+    26 suites of a national monthly run, in one thread (benchmarks/profile_notes.md, twelfth
+    round). The threshold set to 0 skips only that marker; nothing GX checks depends on it.
+    """
+    from great_expectations.execution_engine import pandas_execution_engine
+
+    pandas_execution_engine.HASH_THRESHOLD = 0
+
+
+FINGERPRINT_METHOD = (
+    f"sha256 of the frame's schema and of polars {pl.__version__} hash_rows(seed=0) in row order"
+)
+"""How `frame_fingerprint` is made: equal within one polars version, not across versions."""
+
+
+def frame_fingerprint(frame: pl.DataFrame) -> str:
+    """A fingerprint of the exact rows GX validates (column names, types, values, order)."""
+    digest = hashlib.sha256(repr(list(frame.schema.items())).encode())
+    if frame.height and frame.width:
+        digest.update(frame.hash_rows(seed=0).to_numpy().tobytes())
+    return digest.hexdigest()
 
 
 def release_validation_memory() -> None:
@@ -189,10 +218,12 @@ def _samples(result: dict[str, Any]) -> list[Any]:
 
 @dataclass(frozen=True)
 class PandasBatch:
-    """A frame as GX validates it (pandas), and whether its rows carry a row label."""
+    """A frame as GX validates it (pandas), whether its rows carry a row label, and the
+    fingerprint of the polars frame it was copied from (`frame_fingerprint`)."""
 
     frame: Any
     labelled: bool
+    fingerprint: str | None = None
 
 
 EQUALITY_EXPECTATIONS = frozenset(
@@ -255,11 +286,12 @@ def as_batch(
     """
     categorical = categorical_columns(suite, batch, frame) if suite is not None else []
     labelled = ROW_LABEL in frame.columns
+    fingerprint = frame_fingerprint(frame)
     pandas_frame = frame.to_pandas()
     del frame
     for name in categorical:
         pandas_frame[name] = pandas_frame[name].astype("category")
-    return PandasBatch(pandas_frame, labelled)
+    return PandasBatch(pandas_frame, labelled, fingerprint)
 
 
 def validate(
@@ -284,6 +316,12 @@ def validate(
             result_format=result_format,
         )
     payload = validation.to_json_dict()
+    if data.fingerprint is not None:
+        payload.setdefault("meta", {})["lagesbild_batch"] = {
+            "rows": len(data.frame),
+            "data_fingerprint": data.fingerprint,
+            "fingerprint_method": FINGERPRINT_METHOD,
+        }
     if results_dir is not None:
         results_dir.mkdir(parents=True, exist_ok=True)
         target = results_dir / f"{suite['name']}__{batch}.json"
@@ -307,6 +345,7 @@ def validate(
                 element_count=result.get("element_count"),
                 samples=_samples(result),
                 error=error,
+                data_fingerprint=data.fingerprint,
             )
         )
     return outcomes
