@@ -25,7 +25,7 @@ from pipelines.jobs import (
     REGISTER_JOB_NAME,
     TERTIAL_JOB_NAME,
 )
-from pipelines.seeds import seeds_are_current, without_seeds
+from pipelines.seeds import reference_is_current, without_reference
 
 
 @dataclass(frozen=True)
@@ -88,13 +88,13 @@ def _execute(
     job_name: str,
     instance: dg.DagsterInstance,
     watch: RunWatcher | None,
-    leave_out_seeds: bool = False,
+    leave_out_reference: bool = False,
     **kwargs: Any,
 ) -> dg.ExecuteInProcessResult:
     run_id = str(uuid.uuid4())
     job = defs.resolve_job_def(job_name)
-    if leave_out_seeds:
-        job = without_seeds(job)
+    if leave_out_reference:
+        job = without_reference(job)
     if watch is not None:
         watch(instance, run_id)
     return job.execute_in_process(instance=instance, run_id=run_id, raise_on_error=False, **kwargs)
@@ -110,13 +110,14 @@ def run_months(
 ) -> RunOutcome:
     """Run one month (the monthly job) or `start..end` (ingest run, then build-and-publish run).
 
-    With the data directory's `paths`, a build whose seeds are current leaves them out
-    (`pipelines/seeds.py`); without, every build loads and tests them.
+    With the data directory's `paths`, a build whose reference layer (seeds, and the models
+    built only from them and the geography) is current leaves it out (`pipelines/seeds.py`);
+    without, every build builds and tests it.
     """
-    leave_out_seeds = paths is not None and seeds_are_current(instance, paths)
+    leave_out_reference = paths is not None and reference_is_current(instance, paths)
     if end is None or end == start:
         result = _execute(
-            defs, MONTHLY_JOB_NAME, instance, watch, leave_out_seeds, partition_key=start
+            defs, MONTHLY_JOB_NAME, instance, watch, leave_out_reference, partition_key=start
         )
         return RunOutcome(result.success, result.run_id, failure_messages(result))
     ingest = _execute(defs, INGEST_JOB_NAME, instance, watch, tags=range_tags(start, end))
@@ -127,7 +128,7 @@ def run_months(
         BUILD_PUBLISH_JOB_NAME,
         instance,
         watch,
-        leave_out_seeds,
+        leave_out_reference,
         partition_key=end,
         tags={WINDOW_START_TAG: start},
     )

@@ -1,5 +1,6 @@
 """dbt on DuckDB as Dagster assets: seeds, staging, intermediate and marts, tests as checks."""
 
+import json
 import os
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from lagesbild.warehouse.dbt_invocation import (
     run_target_path,
     set_window_environment,
 )
+from lagesbild.warehouse.reference_graph import reference_model_files, reference_nodes
 from lagesbild.warehouse.seed_state import (
     forget_seed_build,
     record_seed_build,
@@ -94,13 +96,13 @@ def lagesbild_dbt(
         prewarm_in_background()
     target = run_target_path(paths, context.run_id)
     restore_parse_state(paths, target)
-    builds_seeds = seed_keys() <= context.selected_asset_keys
-    fingerprint = seed_fingerprint() if builds_seeds else None
-    seed_checks_passed: set[dg.AssetCheckKey] = set()
+    builds_reference = reference_keys() <= context.selected_asset_keys
+    fingerprint = reference_fingerprint() if builds_reference else None
+    checks_passed: set[dg.AssetCheckKey] = set()
     try:
         for event in dbt.cli(BUILD_ARGS, context=context, target_path=target).stream():
             if isinstance(event, dg.AssetCheckResult) and event.passed:
-                seed_checks_passed.add(dg.AssetCheckKey(event.asset_key, event.check_name))
+                checks_passed.add(dg.AssetCheckKey(event.asset_key, event.check_name))
             yield event
     except BaseException:
         if fingerprint is not None:
@@ -109,11 +111,20 @@ def lagesbild_dbt(
     finally:
         keep_parse_state(paths, target)
     if fingerprint is not None:
-        # a run that leaves the seeds out relies on this record and on these evaluations
-        if seed_check_keys() <= seed_checks_passed:
-            record_seed_build(paths.warehouse_db, fingerprint, seed_tables(), context.run_id)
+        # a run that leaves the reference layer out relies on this record and these evaluations
+        if reference_check_keys() <= checks_passed:
+            record_seed_build(paths.warehouse_db, fingerprint, reference_tables(), context.run_id)
         else:
             forget_seed_build(paths.warehouse_db)
+
+
+REFERENCE_NODES = reference_nodes(json.loads(dbt_project.manifest_path.read_text(encoding="utf-8")))
+"""dbt's seeds, and the models and tests built only from seeds and the delivered geography."""
+GEOGRAPHY_TABLE = "raw.geography_deso"
+
+
+def _unique_id(spec: dg.AssetSpec | dg.AssetCheckSpec) -> str | None:
+    return (spec.metadata or {}).get("dagster_dbt/unique_id")
 
 
 def seed_keys() -> frozenset[dg.AssetKey]:
@@ -123,15 +134,30 @@ def seed_keys() -> frozenset[dg.AssetKey]:
     )
 
 
-def seed_tables() -> list[str]:
-    """The seed tables in the build database (`reference.<seed>`)."""
-    return sorted(".".join(key.path) for key in seed_keys())
+def reference_keys() -> frozenset[dg.AssetKey]:
+    """The seeds and the models built only from seeds and the geography, as assets."""
+    return frozenset(
+        spec.key for spec in lagesbild_dbt.specs if _unique_id(spec) in REFERENCE_NODES
+    )
 
 
-def seed_check_keys() -> frozenset[dg.AssetCheckKey]:
-    """The dbt tests on the seeds alone (tests that also read a model belong to the model)."""
-    seeds = seed_keys()
-    return frozenset(spec.key for spec in lagesbild_dbt.check_specs if spec.asset_key in seeds)
+def reference_tables() -> list[str]:
+    """The reference layer's tables and views in the build database, and the geography."""
+    return sorted({".".join(key.path) for key in reference_keys()} | {GEOGRAPHY_TABLE})
+
+
+def reference_check_keys() -> frozenset[dg.AssetCheckKey]:
+    """The dbt tests that read only the reference layer (a test that also reads another
+    model or source belongs to the monthly build, whichever asset it is attached to)."""
+    return frozenset(
+        spec.key for spec in lagesbild_dbt.check_specs if _unique_id(spec) in REFERENCE_NODES
+    )
+
+
+def reference_fingerprint() -> str:
+    """The fingerprint of the project files the reference layer is built from."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    return seed_fingerprint(model_files=reference_model_files(manifest, REFERENCE_NODES))
 
 
 MART_KEYS = sorted(

@@ -1,34 +1,40 @@
-"""Are the reference seeds in the build database those of the project's files?
+"""Is the reference layer in the build database that of the project's files and deliveries?
 
-The seeds (reference lists: regions, municipalities, LPOs, areas, indicators, …) change a few
-times a year, but `dbt build` reloaded and re-tested them in every monthly run. After a build
-in which every seed loaded and every test on the seeds passed, the pipeline records the
-fingerprint of what they were built from in the build database itself; a later run whose
-fingerprint is the same may leave them out (see `pipelines/seeds.py` for the other condition:
-the Dagster instance still holds those passing evaluations, which the publish gate requires).
+The reference layer is the seeds (reference lists: regions, municipalities, LPOs, areas,
+indicators, …) and the models and tests built only from them and the delivered DeSO geography
+(`lagesbild/warehouse/reference_graph.py`). It changes a few times a year, but `dbt build`
+rebuilt and re-tested it in every monthly run. After a build in which all of it was built and
+every test on it passed, the pipeline records the fingerprint of the files it was built from
+and a checksum of its tables (and of the geography they were built from) in the build database
+itself; a later run whose fingerprint and tables are the same, and whose landing zone holds no
+new geography, may leave it out (see `pipelines/seeds.py` for the other condition: the Dagster
+instance still holds those passing evaluations, which the publish gate requires).
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from lagesbild.ingest.landing import sha256_of
 from lagesbild.settings import DBT_PROJECT_DIR
 
 SEED_STATE_TABLE = "pipeline_state.seed_build"
-"""One row: the fingerprint of the files the seeds in this build database were built from, a
-checksum of the seed tables as built (a table changed since does not count as current), and
-the run that built them."""
+"""One row: the fingerprint of the files the reference layer in this build database was built
+from, a checksum of its tables and of the geography as built (a table changed since does not
+count as current), and the run that built them."""
 FINGERPRINTED = ("seeds", "macros", "tests", "dbt_project.yml")
 """What a seed table and its tests are built from: the CSV files and their YAML (columns, types,
 tests), the generic tests (macros/, tests/generic) and the project's seed configuration."""
 
 
-def seed_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
-    """sha256 over the path and bytes of every file the seeds and their tests come from."""
+def seed_fingerprint(project_dir: Path = DBT_PROJECT_DIR, model_files: Sequence[str] = ()) -> str:
+    """sha256 over the path and bytes of every file the seeds and their tests come from, and of
+    `model_files` (the reference models' SQL and YAML, relative to the project)."""
     digest = hashlib.sha256()
     for name in FINGERPRINTED:
         root = project_dir / name
@@ -36,6 +42,10 @@ def seed_fingerprint(project_dir: Path = DBT_PROJECT_DIR) -> str:
         for path in files:
             digest.update(path.relative_to(project_dir).as_posix().encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
+    for name in sorted(model_files):
+        path = project_dir / name
+        digest.update(name.encode() + b"\0")
+        digest.update((path.read_bytes() if path.is_file() else b"<missing>") + b"\0")
     return digest.hexdigest()
 
 
@@ -103,3 +113,29 @@ def forget_seed_build(warehouse_db: Path) -> None:
         conn.execute(f"drop table if exists {SEED_STATE_TABLE}")
     finally:
         conn.close()
+
+
+def geography_delivery_pending(warehouse_db: Path, landing_file: Path | None) -> bool:
+    """Does the landing zone hold a geography file other than the one in `raw`?
+
+    The run ingests it before dbt builds, so the reference layer must be built from it: a file
+    whose sha256 differs from the accepted geography delivery (or none accepted yet) is pending.
+    """
+    if landing_file is None:
+        return False  # nothing to ingest: the run's geography step fails and says so
+    if not warehouse_db.exists():
+        return True
+    try:
+        conn = duckdb.connect(str(warehouse_db), read_only=True)
+    except duckdb.Error:
+        return True
+    try:
+        row = conn.execute(
+            "select sha256 from raw.deliveries where source = 'geography' "
+            "and partition_key = 'current'"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return True
+    finally:
+        conn.close()
+    return row is None or row[0] != sha256_of(landing_file)

@@ -1,4 +1,5 @@
-"""The record that lets a build leave the seeds out: file fingerprint, table checksum."""
+"""The record that lets a build leave the reference layer out: file fingerprint, table checksum,
+no geography waiting in the landing zone."""
 
 from __future__ import annotations
 
@@ -7,10 +8,12 @@ from pathlib import Path
 
 import duckdb
 
+from lagesbild.ingest.landing import sha256_of
 from lagesbild.settings import DBT_PROJECT_DIR
 from lagesbild.warehouse.seed_state import (
     FINGERPRINTED,
     forget_seed_build,
+    geography_delivery_pending,
     record_seed_build,
     seed_fingerprint,
     seeds_current_in,
@@ -79,3 +82,40 @@ def test_seeds_are_current_only_as_recorded_and_untouched(tmp_path: Path) -> Non
     assert seeds_current_in(path, "f1", ["reference.areas"])
     forget_seed_build(path)
     assert not seeds_current_in(path, "f1", ["reference.areas"])
+
+
+def test_the_fingerprint_follows_the_reference_models_files(tmp_path: Path) -> None:
+    project = project_copy(tmp_path)
+    model = project / "models" / "marts" / "dim_geography.sql"
+    model.parent.mkdir(parents=True)
+    model.write_text("select 1 as geo_code\n", encoding="utf-8")
+    files = ["models/marts/dim_geography.sql"]
+    with_model = seed_fingerprint(project, files)
+    assert with_model != seed_fingerprint(project)
+    model.write_text("select 2 as geo_code\n", encoding="utf-8")
+    edited = seed_fingerprint(project, files)
+    assert edited != with_model
+    model.unlink()
+    assert seed_fingerprint(project, files) not in (with_model, edited)
+
+
+def test_a_geography_file_other_than_the_accepted_one_is_pending(tmp_path: Path) -> None:
+    landing = tmp_path / "deso.csv"
+    landing.write_text("deso_code;municipality_code\n0114A0010;0114\n", encoding="utf-8")
+    path = warehouse(tmp_path)
+    assert not geography_delivery_pending(path, None)  # nothing delivered: nothing pending
+    assert geography_delivery_pending(tmp_path / "absent.duckdb", landing)
+    assert geography_delivery_pending(path, landing)  # no raw.deliveries yet
+
+    conn = duckdb.connect(str(path))
+    conn.execute("create schema raw")
+    conn.execute(
+        "create table raw.deliveries as select 'geography' as source, "
+        "'current' as partition_key, ? as sha256",
+        [sha256_of(landing)],
+    )
+    conn.close()
+    assert not geography_delivery_pending(path, landing)
+
+    landing.write_text("deso_code;municipality_code\n0114A0010;0115\n", encoding="utf-8")
+    assert geography_delivery_pending(path, landing)
