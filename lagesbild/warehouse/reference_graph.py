@@ -9,6 +9,7 @@ them out while they are current (`pipelines/seeds.py`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +17,13 @@ REFERENCE_SOURCES = frozenset({"source.lagesbild.raw.geography_deso"})
 """Delivered sources that belong to the reference layer: the DeSO geography (one file, replaced
 as a new vintage when it changes; ingested before every build)."""
 BUILT_RESOURCES = ("seed.", "model.", "test.")
+VARYING_SQL = re.compile(
+    r"env_var|\bvar\s*\(|current_date|current_timestamp|\bnow\s*\(|today\s*\(|"
+    r"run_started_at|invocation_id|month_window",
+    re.IGNORECASE,
+)
+"""What makes a node's result depend on more than its inputs (the run's window, the clock, the
+environment): such a node is built every run, whatever it reads."""
 
 
 def reference_nodes(
@@ -35,7 +43,11 @@ def reference_nodes(
             elif unique_id.startswith(("model.", "test.")):
                 known[unique_id] = False  # provisional: dbt's graph has no cycles
                 direct = parents.get(unique_id, [])
-                known[unique_id] = bool(direct) and all(is_reference(p) for p in direct)
+                known[unique_id] = (
+                    bool(direct)
+                    and not _varies_by_run(manifest["nodes"].get(unique_id, {}))
+                    and all(is_reference(p) for p in direct)
+                )
             else:
                 known[unique_id] = False
         return known[unique_id]
@@ -44,6 +56,13 @@ def reference_nodes(
         unique_id
         for unique_id in manifest["nodes"]
         if unique_id.startswith(BUILT_RESOURCES) and is_reference(unique_id)
+    )
+
+
+def _varies_by_run(node: Mapping[str, Any]) -> bool:
+    macros = (node.get("depends_on") or {}).get("macros", [])
+    return bool(VARYING_SQL.search(node.get("raw_code") or "")) or any(
+        VARYING_SQL.search(macro) for macro in macros
     )
 
 

@@ -34,14 +34,20 @@ def test_only_nodes_whose_every_ancestor_is_a_seed_or_the_geography() -> None:
             "test.p.relationships_fct_dim_area": ["model.p.fct", "model.p.dim_area"],
             "test.p.relationships_dim_area_offences": ["model.p.dim_area", "model.p.stg_offences"],
             "model.p.constant": [],
+            "model.p.dim_month": ["seed.p.areas"],
+            "test.p.windowed": ["model.p.dim_area"],
         }
     )
+    graph["nodes"]["model.p.dim_month"]["raw_code"] = "select current_date as month from areas"
+    graph["nodes"]["test.p.windowed"]["depends_on"] = {"macros": ["macro.p.month_window_predicate"]}
     assert reference_nodes(graph, frozenset({GEOGRAPHY})) == {
         "seed.p.areas",
         "model.p.stg_geo",
         "model.p.dim_area",
         "test.p.unique_dim_area",
     }
+    # the clock or the run's window in the SQL: built every run, whatever it reads
+    assert "model.p.dim_month" not in reference_nodes(graph, frozenset({GEOGRAPHY}))
     # without the geography among the reference sources, only the seed and nothing built on it
     assert reference_nodes(graph, frozenset()) == {"seed.p.areas"}
 
