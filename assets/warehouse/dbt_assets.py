@@ -118,8 +118,12 @@ def lagesbild_dbt(
             forget_seed_build(paths.warehouse_db)
 
 
-REFERENCE_NODES = reference_nodes(json.loads(dbt_project.manifest_path.read_text(encoding="utf-8")))
+_MANIFEST = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+REFERENCE_NODES = reference_nodes(_MANIFEST)
 """dbt's seeds, and the models and tests built only from seeds and the delivered geography."""
+REFERENCE_MODEL_FILES = reference_model_files(_MANIFEST, REFERENCE_NODES)
+"""The project files (SQL, YAML) of the reference models, part of the reference fingerprint."""
+del _MANIFEST
 GEOGRAPHY_TABLE = "raw.geography_deso"
 
 
@@ -156,8 +160,7 @@ def reference_check_keys() -> frozenset[dg.AssetCheckKey]:
 
 def reference_fingerprint() -> str:
     """The fingerprint of the project files the reference layer is built from."""
-    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
-    return seed_fingerprint(model_files=reference_model_files(manifest, REFERENCE_NODES))
+    return seed_fingerprint(model_files=REFERENCE_MODEL_FILES)
 
 
 MART_KEYS = sorted(

@@ -21,6 +21,7 @@ from pathlib import Path
 import duckdb
 
 from lagesbild.ingest.landing import sha256_of
+from lagesbild.ingest.raw_store import current_delivery
 from lagesbild.settings import DBT_PROJECT_DIR
 
 SEED_STATE_TABLE = "pipeline_state.seed_build"
@@ -65,11 +66,8 @@ def seed_tables_checksum(conn: duckdb.DuckDBPyConnection, tables: list[str]) -> 
 
 def seeds_current_in(warehouse_db: Path, fingerprint: str, tables: list[str]) -> bool:
     """Were the seeds in `warehouse_db` built from `fingerprint`, and are they untouched since?"""
-    if not warehouse_db.exists():
-        return False
-    try:
-        conn = duckdb.connect(str(warehouse_db), read_only=True)
-    except duckdb.Error:
+    conn = _open_read_only(warehouse_db)
+    if conn is None:
         return False
     try:
         row = conn.execute(
@@ -123,19 +121,23 @@ def geography_delivery_pending(warehouse_db: Path, landing_file: Path | None) ->
     """
     if landing_file is None:
         return False  # nothing to ingest: the run's geography step fails and says so
-    if not warehouse_db.exists():
+    conn = _open_read_only(warehouse_db)
+    if conn is None:
         return True
     try:
-        conn = duckdb.connect(str(warehouse_db), read_only=True)
-    except duckdb.Error:
-        return True
-    try:
-        row = conn.execute(
-            "select sha256 from raw.deliveries where source = 'geography' "
-            "and partition_key = 'current'"
-        ).fetchone()
+        accepted = current_delivery(conn, "geography", "current")
     except duckdb.CatalogException:
         return True
     finally:
         conn.close()
-    return row is None or row[0] != sha256_of(landing_file)
+    return accepted is None or accepted[0] != sha256_of(landing_file)
+
+
+def _open_read_only(warehouse_db: Path) -> duckdb.DuckDBPyConnection | None:
+    """The build database, read-only; None when it is absent or cannot be opened."""
+    if not warehouse_db.exists():
+        return None
+    try:
+        return duckdb.connect(str(warehouse_db), read_only=True)
+    except duckdb.Error:
+        return None

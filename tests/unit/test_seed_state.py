@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from lagesbild.ingest.landing import sha256_of
+from lagesbild.ingest.raw_store import DELIVERIES_DDL
 from lagesbild.settings import DBT_PROJECT_DIR
 from lagesbild.warehouse.seed_state import (
     FINGERPRINTED,
@@ -109,9 +110,10 @@ def test_a_geography_file_other_than_the_accepted_one_is_pending(tmp_path: Path)
 
     conn = duckdb.connect(str(path))
     conn.execute("create schema raw")
+    conn.execute(DELIVERIES_DDL)
     conn.execute(
-        "create table raw.deliveries as select 'geography' as source, "
-        "'current' as partition_key, ? as sha256",
+        "insert into raw.deliveries values ('geography', 'current', null, 'deso.csv', ?, 1, 1, "
+        "now())",
         [sha256_of(landing)],
     )
     conn.close()
