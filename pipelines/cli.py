@@ -465,9 +465,10 @@ def program() -> int:
     ≈ 2 s after a national monthly run, freeing memory the process is about to return anyway.
     `gc.freeze()` moves every live object out of the collector's reach, so those runs find
     nothing to traverse; objects are still released as their references go. Python makes no
-    promise to finalize objects still alive at exit, and nothing here relies on it (a monthly
-    run ends with no DuckDB connection open and no cyclic garbage: tests/unit/test_cli_exit.py).
-    Not in `main`, which tests call in their own long-lived process.
+    promise to finalize objects still alive at exit, and nothing here relies on it: a monthly
+    run ends with no DuckDB connection open (tests/integration/test_cli_exit.py) and, measured on
+    the national data, with no unreachable objects left for a collection to finalize. Not in
+    `main`, which tests call in their own long-lived process.
     """
     status = main()
     gc.freeze()
