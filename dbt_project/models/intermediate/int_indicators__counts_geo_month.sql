@@ -145,29 +145,6 @@ indicator_roles as (
 
 ),
 
-indicator_events as (
-
-    select
-        events.month,
-        events.municipality_code,
-        events.deso_code,
-        indicator_roles.indicator_code,
-        indicator_roles.role,
-        sum(events.n_events) as n_events
-
-    from events
-    inner join indicator_roles
-        on events.event_kind = indicator_roles.event_kind
-    left join indicator_offence_codes
-        on indicator_roles.indicator_code = indicator_offence_codes.indicator_code
-        and events.offence_code = indicator_offence_codes.offence_code
-    -- offence-coded events count only for the indicator's codes; incidents always
-    where events.offence_code is null
-       or indicator_offence_codes.offence_code is not null
-    group by all
-
-),
-
 -- every municipality's place at the levels a municipality code can place an event at
 municipality_geo_levels as (
 
@@ -186,19 +163,31 @@ municipality_geo_levels as (
 
 ),
 
+-- Events are summed per place first and matched to indicators after: a place (municipality,
+-- LPO, area) holds far fewer (month, event kind, offence code) combinations than its DeSOs
+-- do, so the indicators' join and the final sum see a fraction of the rows (the same sums —
+-- integer counts — as matching every DeSO's events first).
+events_by_municipality as (
+
+    select month, municipality_code, event_kind, offence_code, sum(n_events) as n_events
+    from events
+    group by month, municipality_code, event_kind, offence_code
+
+),
+
 placed_by_municipality_code as (
 
     select
-        indicator_events.month,
+        events_by_municipality.month,
         municipality_geo_levels.geo_level,
         municipality_geo_levels.geo_code,
-        indicator_events.indicator_code,
-        indicator_events.role,
-        indicator_events.n_events
+        events_by_municipality.event_kind,
+        events_by_municipality.offence_code,
+        events_by_municipality.n_events
 
-    from indicator_events
+    from events_by_municipality
     inner join municipality_geo_levels
-        on indicator_events.municipality_code = municipality_geo_levels.municipality_code
+        on events_by_municipality.municipality_code = municipality_geo_levels.municipality_code
     inner join coverage_rule
         on municipality_geo_levels.geo_level = coverage_rule.geo_level
         and coverage_rule.placed_by = 'municipality_code'
@@ -208,28 +197,56 @@ placed_by_municipality_code as (
 placed_by_deso_code as (
 
     select
-        indicator_events.month,
+        events.month,
         deso_geo_levels.geo_level,
         deso_geo_levels.geo_code,
-        indicator_events.indicator_code,
-        indicator_events.role,
-        indicator_events.n_events
+        events.event_kind,
+        events.offence_code,
+        sum(events.n_events) as n_events
 
-    from indicator_events
+    from events
     -- events without a DeSO code have no partner here and drop out
     inner join deso_geo_levels
-        on indicator_events.deso_code = deso_geo_levels.deso_code
+        on events.deso_code = deso_geo_levels.deso_code
     inner join coverage_rule
         on deso_geo_levels.geo_level = coverage_rule.geo_level
         and coverage_rule.placed_by = 'deso_code'
+    group by
+        events.month,
+        deso_geo_levels.geo_level,
+        deso_geo_levels.geo_code,
+        events.event_kind,
+        events.offence_code
+
+),
+
+placed_events as (
+
+    select * from placed_by_municipality_code
+    union all
+    select * from placed_by_deso_code
 
 ),
 
 placed as (
 
-    select * from placed_by_municipality_code
-    union all
-    select * from placed_by_deso_code
+    select
+        placed_events.month,
+        placed_events.geo_level,
+        placed_events.geo_code,
+        indicator_roles.indicator_code,
+        indicator_roles.role,
+        placed_events.n_events
+
+    from placed_events
+    inner join indicator_roles
+        on placed_events.event_kind = indicator_roles.event_kind
+    left join indicator_offence_codes
+        on indicator_roles.indicator_code = indicator_offence_codes.indicator_code
+        and placed_events.offence_code = indicator_offence_codes.offence_code
+    -- offence-coded events count only for the indicator's codes; incidents always
+    where placed_events.offence_code is null
+       or indicator_offence_codes.offence_code is not null
 
 ),
 

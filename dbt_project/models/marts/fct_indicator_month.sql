@@ -222,9 +222,11 @@ valued as (
 
 ),
 
--- comparisons over each series (geography × indicator). The grid is complete and the
--- spine gapless, but the month arithmetic is checked anyway; a window that contains a
--- missing (not delivered) month gives NULL, never a partial sum.
+-- comparisons over each series (geography × indicator), all in one pass over the series in
+-- month order. The grid is complete and the spine gapless, but the month arithmetic is
+-- checked anyway: a window that contains a missing (not delivered) month gives NULL, never a
+-- partial sum, and one that reaches past a gap into other months is detected by its first
+-- month.
 windowed as (
 
     select
@@ -239,8 +241,17 @@ windowed as (
         sum(denominator) over last_12_months as denominator_sum_of_last_12,
         avg(denominator) over last_12_months as mean_denominator_of_last_12,
         avg(value) over last_12_months as mean_value_of_last_12,
+        min(month) over year_to_date as first_month_year_to_date,
         count(numerator) over year_to_date as n_complete_year_to_date,
-        sum(numerator) over year_to_date as numerator_sum_year_to_date
+        sum(numerator) over year_to_date as numerator_sum_year_to_date,
+        min(month) over year_to_date_12_back as first_month_year_to_date_12_back,
+        count(numerator) over year_to_date_12_back as n_complete_year_to_date_12_back,
+        sum(numerator) over year_to_date_12_back as numerator_sum_year_to_date_12_back,
+        min(month) over last_12_months_12_back as first_month_of_last_12_12_back,
+        count(numerator) over last_12_months_12_back as n_complete_of_last_12_12_back,
+        sum(numerator) over last_12_months_12_back as numerator_sum_of_last_12_12_back,
+        sum(denominator) over last_12_months_12_back as denominator_sum_of_last_12_12_back,
+        avg(value) over last_12_months_12_back as mean_value_of_last_12_12_back
 
     from valued
     window
@@ -249,14 +260,18 @@ windowed as (
             order by month
         ),
         last_12_months as (
-            partition by geo_level, geo_code, indicator_code
-            order by month
-            rows between 11 preceding and current row
+            series rows between 11 preceding and current row
         ),
+        -- this year's months up to this one: at most month_number rows back
         year_to_date as (
-            partition by geo_level, geo_code, indicator_code, year
-            order by month
-            rows between unbounded preceding and current row
+            series rows between month_number - 1 preceding and current row
+        ),
+        -- the same two windows a year back (the series' row 12 months earlier)
+        year_to_date_12_back as (
+            series rows between month_number + 11 preceding and 12 preceding
+        ),
+        last_12_months_12_back as (
+            series rows between 23 preceding and 12 preceding
         )
 
 ),
@@ -268,10 +283,19 @@ compared as (
         month_12_back is not distinct from (month - interval 12 month) as has_month_12_back,
         n_complete_of_last_12 = 12
             and first_month_of_last_12 = month - interval 11 month as has_full_12_months,
+        n_complete_of_last_12_12_back = 12
+            and first_month_of_last_12_12_back = month - interval 23 month
+            as has_full_12_months_12_back,
         case
             when n_complete_year_to_date = month_number
+                and first_month_year_to_date = make_date(year, 1, 1)
                 then numerator_sum_year_to_date
-        end as numerator_ytd
+        end as numerator_ytd,
+        case
+            when n_complete_year_to_date_12_back = month_number
+                and first_month_year_to_date_12_back = make_date(year - 1, 1, 1)
+                then numerator_sum_year_to_date_12_back
+        end as numerator_ytd_12_back
 
     from windowed
 
@@ -303,18 +327,17 @@ compared_with_last_year as (
 
     select
         *,
+        case when has_month_12_back then numerator_ytd_12_back end as numerator_ytd_prev_year,
         case
-            when has_month_12_back then lag(numerator_ytd, 12) over series
-        end as numerator_ytd_prev_year,
-        case
-            when has_month_12_back then lag(value_rolling_12m, 12) over series
+            when not has_month_12_back or not has_full_12_months_12_back then null
+            when kind = 'count' then numerator_sum_of_last_12_12_back
+            when kind = 'ratio'
+                then numerator_sum_of_last_12_12_back
+                    / nullif(denominator_sum_of_last_12_12_back, 0) * value_scale
+            else mean_value_of_last_12_12_back
         end as value_rolling_12m_prev_year
 
     from rolled
-    window series as (
-        partition by geo_level, geo_code, indicator_code
-        order by month
-    )
 
 ),
 

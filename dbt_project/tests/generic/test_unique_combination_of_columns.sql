@@ -18,14 +18,30 @@
         ) }}
     {%- endif %}
 
+    {%- if window_column is not none %}
+        {%- set checked_months = month_window_predicate(window_column) %}
+    {%- else %}
+        {%- set checked_months = 'true' %}
+    {%- endif %}
+
+    -- Every duplicated combination is among the combinations whose hash occurs twice (equal
+    -- values hash equally, NULLs too), and grouping one 64-bit hash is cheaper than grouping
+    -- the columns: the columns are grouped only for the rows of those hashes.
+    with twice_hashed as (
+        select hash({{ columns_csv }}) as combination_hash
+        from {{ model }}
+        where {{ checked_months }}
+        group by combination_hash
+        having count(*) > 1
+    )
+
     select
         {{ columns_csv }},
         count(*) as n_rows
 
     from {{ model }}
-    {%- if window_column is not none %}
-    where {{ month_window_predicate(window_column) }}
-    {%- endif %}
+    where ({{ checked_months }})
+        and hash({{ columns_csv }}) in (select combination_hash from twice_hashed)
     group by {{ columns_csv }}
     having count(*) > 1
 
