@@ -10,7 +10,9 @@ the `dbt` executable runs — and exits with dbt's exit status, which the launch
 own once the process is gone (so its DuckDB file is closed). Interrupts sent to the launcher are
 forwarded. A warm process serves exactly one invocation; without one (taken, not started, gone),
 the launcher replaces itself with the real `dbt` executable. Nothing of dbt's work is skipped:
-the same command runs, only its imports were done earlier.
+the same command runs, only its imports were done earlier. When dbt has returned, the process
+closes dbt-duckdb's database and freezes its heap, so that it ends without the interpreter's
+final collections over dbt's objects (`end_without_collections`).
 
 The warm process leaves when the process that started it ends. Standard library only at import:
 the launcher starts in ≈ 50 ms.
@@ -19,6 +21,7 @@ the launcher starts in ≈ 50 ms.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import json
 import os
@@ -29,7 +32,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from types import FrameType
 from typing import Any
 
@@ -195,9 +198,57 @@ def _run_dbt(request: dict[str, Any], fds: Sequence[int]) -> int:
 
         traceback.print_exc()
         status = 1
+    _end_without_collections()
     sys.stdout.flush()
     sys.stderr.flush()
     return status
+
+
+def _end_without_collections() -> None:
+    """Close dbt-duckdb's database now, then spare the process's end the cyclic collector.
+
+    After dbt has returned, the interpreter's teardown runs the cyclic collector over dbt's
+    heap (≈ 0.5–1 s), and the launcher — so the run's dbt step — waits for the process to be
+    gone. dbt-duckdb closes its database only in an atexit handler; that handler is run here,
+    and the heap is frozen only once no file descriptor of this process points at the
+    warehouse any more.
+    """
+    from lagesbild.warehouse.dbt_invocation import WAREHOUSE_ENV
+
+    warehouse = os.environ.get(WAREHOUSE_ENV)
+    adapter = sys.modules.get("dbt.adapters.duckdb.connections")
+    if warehouse and adapter is not None:
+        end_without_collections(warehouse, adapter.DuckDBConnectionManager.close_all_connections)
+
+
+def end_without_collections(database: str, close: Callable[[], None]) -> bool:
+    """`close()` the database, then `gc.freeze()` the heap if the file is no longer held open.
+
+    With the heap frozen the process ends without the interpreter's final collections; atexit
+    handlers still run and objects are still released by reference count. Where `close()`
+    left the database held (by an object in a reference cycle), one collection runs first;
+    where it is still held after that, nothing is frozen and the teardown closes it as
+    before. Returns whether the heap was frozen.
+    """
+    close()
+    if holds_open(database):
+        gc.collect()
+        if holds_open(database):
+            return False
+    gc.freeze()
+    return True
+
+
+def holds_open(database: str) -> bool:
+    """Whether a file descriptor of this process points at the DuckDB file or its WAL."""
+    path = os.path.realpath(database)
+    files = {path, f"{path}.wal"}
+    descriptors = "/proc/self/fd"
+    for descriptor in os.listdir(descriptors):
+        with contextlib.suppress(OSError):  # closed since listed
+            if os.readlink(f"{descriptors}/{descriptor}") in files:
+                return True
+    return False
 
 
 def _exit_status(code: object) -> int:

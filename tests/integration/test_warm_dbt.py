@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from assets.resources import LagesbildDbtCli, build_resources
@@ -94,6 +95,24 @@ def test_the_pipeline_s_dbt_runs_in_the_warm_process_once(dbt_environment: Path)
     assert not Path(warm.directory).exists()
     run_log = (dbt_environment / "warm" / "dbt.log").read_text()
     assert json.loads(run_log.splitlines()[0])["info"]["pid"] == warm.process.pid
+
+
+def test_the_warm_process_closes_the_warehouse_before_it_ends(dbt_environment: Path) -> None:
+    """It ends without the collector's teardown only after dbt-duckdb's database is closed."""
+    warehouse = Path(os.environ["LAGESBILD_WAREHOUSE_PATH"])
+    with WarmDbt() as warm:
+        invocation = dbt_resource(dbt_environment).cli(
+            ["seed", "--select", "police_regions"], target_path=dbt_environment / "seed"
+        )
+        pids = {event.raw_event["info"]["pid"] for event in invocation.stream_raw_events()}
+        assert invocation.is_successful()
+        assert not alive(warm.process.pid)
+
+    assert pids == {warm.process.pid}  # the seed was loaded in the warm process
+    assert not Path(f"{warehouse}.wal").exists()  # closed with its checkpoint, nothing to replay
+    with duckdb.connect(str(warehouse), read_only=True) as conn:
+        regions = conn.execute("select count(*) from reference.police_regions").fetchone()
+    assert regions == (7,)
 
 
 def test_dbt_s_exit_status_is_the_launcher_s(dbt_environment: Path) -> None:
