@@ -11,7 +11,6 @@
 -#}
 {% test unique_combination_of_columns(model, combination_of_columns, window_column=none) %}
 
-    {%- set columns_csv = combination_of_columns | join(', ') %}
     {%- if window_column is not none and window_column not in combination_of_columns %}
         {{ exceptions.raise_compiler_error(
             "window_column '" ~ window_column ~ "' must be one of combination_of_columns"
@@ -24,25 +23,6 @@
         {%- set checked_months = 'true' %}
     {%- endif %}
 
-    -- Every duplicated combination is among the combinations whose hash occurs twice (equal
-    -- values hash equally, NULLs too), and grouping one 64-bit hash is cheaper than grouping
-    -- the columns: the columns are grouped only for the rows of those hashes.
-    with twice_hashed as (
-        select hash({{ columns_csv }}) as combination_hash
-        from {{ model }}
-        where {{ checked_months }}
-        group by combination_hash
-        having count(*) > 1
-    )
-
-    select
-        {{ columns_csv }},
-        count(*) as n_rows
-
-    from {{ model }}
-    where ({{ checked_months }})
-        and hash({{ columns_csv }}) in (select combination_hash from twice_hashed)
-    group by {{ columns_csv }}
-    having count(*) > 1
+    {{ duplicated_values(model, combination_of_columns, checked_months) }}
 
 {% endtest %}

@@ -8,9 +8,8 @@
     that built those months (raw rows of a month change only through a run whose window
     covers it). Without a window every value is checked. Returns one row per duplicated value.
 
-    Values are grouped only where their hash occurs twice: every duplicated value is among
-    them (equal values hash equally), and grouping one 64-bit hash is cheaper than grouping
-    the values (ids of 13 characters over the whole history in a backfill).
+    Duplicates are found by macros/duplicated_values.sql (values grouped only where their
+    hash occurs twice).
 -#}
 {% test unique_in_history(model, column_name, month_column='month') %}
 
@@ -18,20 +17,7 @@
 
     {%- if window == 'true' %}
 
-    with twice_hashed as (
-        select hash({{ column_name }}) as value_hash
-        from {{ model }}
-        where {{ column_name }} is not null
-        group by value_hash
-        having count(*) > 1
-    )
-
-    select {{ column_name }}, count(*) as n_rows
-    from {{ model }}
-    where {{ column_name }} is not null
-        and hash({{ column_name }}) in (select value_hash from twice_hashed)
-    group by {{ column_name }}
-    having count(*) > 1
+    {{ duplicated_values(model, [column_name], column_name ~ ' is not null') }}
 
     {%- else %}
 
@@ -47,19 +33,8 @@
         where not ({{ window }}) and {{ column_name }} is not null
     ),
 
-    twice_hashed_in_window as (
-        select hash(checked_value) as value_hash
-        from window_values
-        group by value_hash
-        having count(*) > 1
-    ),
-
     twice_in_window as (
-        select checked_value, count(*) as n_rows
-        from window_values
-        where hash(checked_value) in (select value_hash from twice_hashed_in_window)
-        group by checked_value
-        having count(*) > 1
+        {{ duplicated_values('window_values', ['checked_value']) }}
     ),
 
     also_outside_window as (
