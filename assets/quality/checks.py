@@ -38,6 +38,7 @@ from lagesbild.quality.gx_runner import (
     release_validation_memory,
     suite_batches,
 )
+from lagesbild.quality.heap import reused_heap
 from lagesbild.quality.suites import (
     PLAUSIBILITY_BATCH,
     available_suites,
@@ -168,7 +169,7 @@ def _evaluate(
     results_dir = settings.paths.root / "quality" / "gx" / context.run.run_id
     selected = context.selected_asset_check_keys
     try:
-        with warehouse.get_connection() as conn:
+        with reused_heap(), warehouse.get_connection() as conn:
             month = checked_month(context, conn)
             for key, (suite_name, spec) in specs.items():
                 if key not in selected:

@@ -12,8 +12,6 @@ as GX JSON, so a Data Docs site can be built from it for each publication.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
 import gc
 import hashlib
 import json
@@ -25,6 +23,7 @@ from typing import Any
 
 import polars as pl
 
+from lagesbild.quality import heap
 from lagesbild.quality.config import EXPECTATIONS_DIR
 
 ROW_LABEL = "row_label"
@@ -162,10 +161,7 @@ def release_validation_memory() -> None:
     import pyarrow
 
     pyarrow.default_memory_pool().release_unused()
-    name = ctypes.util.find_library("c")
-    libc = ctypes.CDLL(name) if name else None
-    if libc is not None and hasattr(libc, "malloc_trim"):  # glibc only
-        libc.malloc_trim(0)
+    heap.trim()
 
 
 def _definition(suite: dict[str, Any], batch: str) -> Any:
