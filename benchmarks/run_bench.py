@@ -76,6 +76,81 @@ REGIONAL_QUERIES = {
 }
 
 
+CODE_DIRS = ("pipelines", "assets", "lagesbild", "dbt_project", "expectations")
+"""What the measured commands run: a file changed under these while the benchmark runs makes
+its figures a mix of two versions (a dbt file also makes every later command re-parse)."""
+CODE_SKIPPED = ("target", "logs", "__pycache__")
+"""Folders of the code directories that the commands themselves write."""
+
+
+class CodeChangedError(RuntimeError):
+    """The code changed while the benchmark ran: its figures are not written."""
+
+
+def code_state(root: Path = ROOT) -> dict[str, tuple[int, int]]:
+    """Size and modification time (ns) of every file the measured commands run from."""
+    state: dict[str, tuple[int, int]] = {}
+    for folder in CODE_DIRS:
+        for path in sorted((root / folder).rglob("*")):
+            relative = path.relative_to(root)
+            if path.is_file() and not set(relative.parts) & set(CODE_SKIPPED):
+                info = path.stat()
+                state[str(relative)] = (info.st_size, info.st_mtime_ns)
+    return state
+
+
+def check_code_unchanged(before: dict[str, tuple[int, int]], root: Path = ROOT) -> None:
+    """Refuse the figures when a file was added, removed or changed since `before`."""
+    after = code_state(root)
+    changed = sorted(
+        name for name in before.keys() | after.keys() if before.get(name) != after.get(name)
+    )
+    if changed:
+        shown = ", ".join(changed[:5]) + (
+            f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        )
+        raise CodeChangedError(
+            f"the code changed while the benchmark ran ({shown}): figures not written; "
+            "run `make bench` again on an unchanged checkout"
+        )
+
+
+def prepare_dbt_manifest() -> bool:
+    """Prepare dbt's manifest as `make install` does when a dbt file is newer than it, so that
+    no measured command spends its start-up re-parsing the project. True if it was stale."""
+    from lagesbild.warehouse.dbt_invocation import manifest_is_stale
+
+    if not manifest_is_stale(ROOT / "dbt_project" / "target" / "manifest.json"):
+        return False
+    print("  dbt's manifest is older than the dbt project: preparing it first", flush=True)
+    subprocess.run(
+        [
+            str(Path(sys.executable).with_name("dagster-dbt")),
+            *("project", "prepare-and-package", "--file", "assets/warehouse/project.py"),
+        ],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "LAGESBILD_WAREHOUSE_PATH": str(Path(tempfile.gettempdir()) / "lagesbild-parse.duckdb"),
+        },
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return True
+
+
+def code_version() -> str:
+    """The commit measured (`-dirty` when the checkout has local changes)."""
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
+        ).stdout.strip()
+
+    sha = git("rev-parse", "HEAD") or "unknown"
+    return f"{sha}-dirty" if git("status", "--porcelain", "--untracked-files=no") else sha
+
+
 @dataclass
 class Measured:
     seconds: float
@@ -369,6 +444,7 @@ def write_report(results: dict[str, object]) -> None:
         "",
         f"- machine: {results['machine']}",
         f"- date: {results['date']}",
+        f"- code: {results.get('code_version', 'not recorded')}",
         f"- repetitions: {results['repeat']}",
         "",
         "| measure | value | target | met |",
@@ -409,6 +485,9 @@ def main() -> int:
         "machine": machine(),
         "repeat": repeat,
     }
+    prepare_dbt_manifest()
+    measured_code = code_state()
+    results["code_version"] = code_version()
     if not (landing / "offences").exists():
         started = time.perf_counter()
         subprocess.run(
@@ -503,6 +582,11 @@ def main() -> int:
         run: {title: round(seconds, 2) for title, seconds in times.items()}
         for run, times in stages.items()
     }
+    try:
+        check_code_unchanged(measured_code)
+    except CodeChangedError as error:
+        print(f"benchmark refused: {error}", file=sys.stderr, flush=True)
+        return 1
     write_report(results)
     print(REPORT.read_text())
     return 0
