@@ -25,6 +25,9 @@ from pathlib import Path
 
 import duckdb
 
+from lagesbild.publish.publisher import code_version
+from lagesbild.warehouse.dbt_invocation import manifest_is_stale
+
 ROOT = Path(__file__).resolve().parents[1]
 LAGESBILD = str(Path(sys.executable).with_name("lagesbild"))
 RESULTS = ROOT / "benchmarks" / "results" / "latest.json"
@@ -118,8 +121,6 @@ def check_code_unchanged(before: dict[str, tuple[int, int]], root: Path = ROOT) 
 def prepare_dbt_manifest() -> bool:
     """Prepare dbt's manifest as `make install` does when a dbt file is newer than it, so that
     no measured command spends its start-up re-parsing the project. True if it was stale."""
-    from lagesbild.warehouse.dbt_invocation import manifest_is_stale
-
     if not manifest_is_stale(ROOT / "dbt_project" / "target" / "manifest.json"):
         return False
     print("  dbt's manifest is older than the dbt project: preparing it first", flush=True)
@@ -137,18 +138,6 @@ def prepare_dbt_manifest() -> bool:
         stdout=subprocess.DEVNULL,
     )
     return True
-
-
-def code_version() -> str:
-    """The commit measured (`-dirty` when the checkout has local changes)."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", *args], cwd=ROOT, capture_output=True, text=True, check=False
-        ).stdout.strip()
-
-    sha = git("rev-parse", "HEAD") or "unknown"
-    return f"{sha}-dirty" if git("status", "--porcelain", "--untracked-files=no") else sha
 
 
 @dataclass
