@@ -1,4 +1,4 @@
-"""`make bench` refuses figures measured while the code it runs changed."""
+"""`make bench`: it refuses figures measured while the code it runs changed, and its report."""
 
 import importlib.util
 import os
@@ -64,3 +64,20 @@ def test_what_the_commands_write_themselves_is_not_a_code_change(tmp_path: Path)
         "dbt_project/models/fct.sql",
         "pipelines/cli.py",
     }
+
+
+def test_the_stage_table_shows_what_the_full_history_adds_to_each_stage() -> None:
+    bench = _run_bench()
+    table = bench.stage_table(
+        {
+            "backfill": {"Ingest": 44.9, "dbt build": 26.9},
+            "increment": {"Ingest": 1.7, "dbt build": 11.5, "Publication": 7.9},
+            "increment_1y": {"Ingest": 2.2, "dbt build": 8.0, "Publication": 2.8},
+        }
+    )
+    assert table[2] == "| stage | backfill | increment | increment_1y | full history − 1 year |"
+    assert "| dbt build | 26.9 | 11.5 | 8.0 | 3.5 |" in table
+    assert "| Publication | 0.0 | 7.9 | 2.8 | 5.1 |" in table
+    assert "| Ingest | 44.9 | 1.7 | 2.2 | -0.5 |" in table
+    assert bench.stage_table({"backfill": {"Ingest": 1.0}})[2] == "| stage | backfill |"
+    assert bench.stage_table({}) == []
