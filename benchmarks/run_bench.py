@@ -4,6 +4,9 @@
 `$LAGESBILD_BENCH_DIR`, default `data/bench`), then measures in one run, with repetitions and
 medians, and writes `benchmarks/results/latest.json` and the table in `BENCHMARKS.md`.
 Timings on a shared machine are noisy: compare the ratios, which are measured in the same run.
+The two sides of a ratio are measured by turns (backfill, baseline, backfill, …; full-history
+increment, one-year increment, …), so that a machine that speeds up or slows down while the
+benchmark runs moves both sides alike instead of one.
 """
 
 from __future__ import annotations
@@ -19,9 +22,11 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
@@ -78,6 +83,8 @@ REGIONAL_QUERIES = {
           and f.month = (select max(month) from marts.fct_indicator_month)""",
 }
 
+
+T = TypeVar("T")
 
 CODE_DIRS = ("pipelines", "assets", "lagesbild", "dbt_project", "expectations")
 """What the measured commands run: a file changed under these while the benchmark runs makes
@@ -239,21 +246,32 @@ def previous_month(month: str, back: int = 1) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
 
 
-def time_baseline(landing: Path, repeat: int) -> tuple[float, int]:
+def interleaved(measures: dict[str, Callable[[], T]], repeat: int) -> dict[str, list[T]]:
+    """Each measure `repeat` times, by turns (a, b, a, b, …): the sides of a ratio see the same
+    machine, also when it changes speed while the benchmark runs."""
+    runs: dict[str, list[T]] = {name: [] for name in measures}
+    for _ in range(repeat):
+        for name, measure in measures.items():
+            runs[name].append(measure())
+    return runs
+
+
+def time_baseline_once(landing: Path) -> tuple[float, int]:
+    """One run of the plain-DuckDB baseline: seconds and the rows it computed."""
     sql = (ROOT / "benchmarks" / "baseline.sql").read_text()
     sql = sql.replace("{landing}", str(landing)).replace(
         "{seeds}", str(ROOT / "dbt_project" / "seeds")
     )
-    timings, rows = [], 0
-    for _ in range(repeat):
-        conn = duckdb.connect()
+    conn = duckdb.connect()
+    try:
         conn.execute("set enable_progress_bar = false")
         started = time.perf_counter()
         conn.execute(sql)
-        timings.append(time.perf_counter() - started)
+        seconds = time.perf_counter() - started
         rows = conn.execute("select count(*) from baseline_fct_indicator_month").fetchone()[0]
+    finally:
         conn.close()
-    return statistics.median(timings), rows
+    return seconds, rows
 
 
 def baseline_matches_pipeline(landing: Path, published: Path) -> bool:
@@ -334,20 +352,29 @@ def median_run(runs: list[Measured]) -> Measured:
     return sorted(runs, key=lambda run: run.seconds)[(len(runs) - 1) // 2]
 
 
-def time_increment(
-    work: Path, landing: Path, name: str, start: str, month: str, repeat: int
-) -> Measured:
-    """Backfill start..month-1 once, then time `run --month month` from that state."""
+@dataclass(frozen=True)
+class IncrementState:
+    """A data directory backfilled up to the month before the measured one, and its copy."""
+
+    data_dir: Path
+    snapshot: Path
+
+
+def prepare_increment(
+    work: Path, landing: Path, name: str, start: str, month: str
+) -> IncrementState:
+    """Backfill start..month-1 once and keep a copy of the state to start every run from."""
     data_dir = fresh_dir(work, name, landing)
     run_measured(["backfill", "--start", start, "--end", previous_month(month)], data_dir)
     snapshot = work / f"{name}-snapshot"
     snapshot_state(data_dir, snapshot)
-    runs = []
-    for _ in range(repeat):
-        restore_state(snapshot, data_dir)
-        runs.append(run_measured(["run", "--month", month], data_dir))
-    shutil.rmtree(snapshot, ignore_errors=True)
-    return median_run(runs)
+    return IncrementState(data_dir, snapshot)
+
+
+def run_increment(state: IncrementState, month: str) -> Measured:
+    """`run --month month` from the prepared state."""
+    restore_state(state.snapshot, state.data_dir)
+    return run_measured(["run", "--month", month], state.data_dir)
 
 
 def free_port() -> int:
@@ -359,7 +386,7 @@ def free_port() -> int:
 def time_increment_pg(
     work: Path, landing: Path, name: str, start: str, month: str, repeat: int
 ) -> float | None:
-    """`time_increment` with the Dagster instance in PostgreSQL (a throwaway cluster of
+    """The full-history increment with the Dagster instance in PostgreSQL (a throwaway cluster of
     Debian's binaries): the backfill's instance is kept as a template database and copied
     for every repetition, as the data directory is. None when PostgreSQL is not installed."""
     from pipelines.instance import POSTGRES_URL_ENV
@@ -510,31 +537,49 @@ def main() -> int:
     }
     print(f"Benchmark on {len(months)} months ({first}..{last}), {offences:,} offences", flush=True)
 
-    backfills = []
-    for index in range(repeat):
-        data_dir = fresh_dir(work, "backfill", landing)
-        measured = run_measured(["backfill", "--start", first, "--end", last], data_dir)
-        backfills.append(measured)
-        print(
-            f"  backfill {index + 1}: {measured.seconds:.1f} s, {measured.peak_rss_mb:.0f} MB",
-            flush=True,
+    def backfill() -> Measured:
+        measured = run_measured(
+            ["backfill", "--start", first, "--end", last], fresh_dir(work, "backfill", landing)
         )
+        print(f"  backfill: {measured.seconds:.1f} s, {measured.peak_rss_mb:.0f} MB", flush=True)
+        return measured
+
+    def baseline() -> tuple[float, int]:
+        seconds, rows = time_baseline_once(landing)
+        print(f"  baseline: {seconds:.1f} s", flush=True)
+        return seconds, rows
+
+    first_runs = interleaved({"backfill": backfill, "baseline": baseline}, repeat)
+    backfills = first_runs["backfill"]
     results["backfill_s"] = statistics.median(m.seconds for m in backfills)
+    results["backfill_runs_s"] = [m.seconds for m in backfills]
     results["peak_rss_mb"] = max(m.peak_rss_mb for m in backfills)
     stages: dict[str, dict[str, float]] = {"backfill": median_run(backfills).stages}
     published = work / "backfill" / "publish" / "lagesbild.duckdb"
 
-    results["baseline_s"], results["baseline_rows"] = time_baseline(landing, repeat)
+    results["baseline_runs_s"] = [seconds for seconds, _rows in first_runs["baseline"]]
+    results["baseline_s"] = statistics.median(results["baseline_runs_s"])
+    results["baseline_rows"] = first_runs["baseline"][-1][1]
     results["backfill_ratio"] = results["backfill_s"] / results["baseline_s"]
     results["baseline_matches_mart"] = baseline_matches_pipeline(landing, published)
-    print(f"  baseline: {results['baseline_s']:.1f} s", flush=True)
 
-    increment = time_increment(work, landing, "inc-full", first, last, repeat)
-    results["increment_full_s"] = increment.seconds
-    stages["increment"] = increment.stages
-    one_year = time_increment(work, landing, "inc-1y", previous_month(last, 12), last, repeat)
-    results["increment_1y_s"] = one_year.seconds
-    stages["increment_1y"] = one_year.stages
+    states = {
+        "full": prepare_increment(work, landing, "inc-full", first, last),
+        "1y": prepare_increment(work, landing, "inc-1y", previous_month(last, 12), last),
+    }
+    increments = interleaved(
+        {name: lambda state=state: run_increment(state, last) for name, state in states.items()},
+        repeat,
+    )
+    for state in states.values():
+        shutil.rmtree(state.snapshot, ignore_errors=True)
+    for name, result_key, stage_key in (
+        ("full", "increment_full", "increment"),
+        ("1y", "increment_1y", "increment_1y"),
+    ):
+        results[f"{result_key}_s"] = statistics.median(m.seconds for m in increments[name])
+        results[f"{result_key}_runs_s"] = [m.seconds for m in increments[name]]
+        stages[stage_key] = median_run(increments[name]).stages
     results["increment_ratio"] = results["increment_full_s"] / results["increment_1y_s"]
     results["increment_baseline_ratio"] = results["increment_full_s"] / results["baseline_s"]
     print(

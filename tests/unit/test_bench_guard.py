@@ -81,3 +81,19 @@ def test_the_stage_table_shows_what_the_full_history_adds_to_each_stage() -> Non
     assert "| Ingest | 44.9 | 1.7 | 2.2 | -0.5 |" in table
     assert bench.stage_table({"backfill": {"Ingest": 1.0}})[2] == "| stage | backfill |"
     assert bench.stage_table({}) == []
+
+
+def test_the_sides_of_a_ratio_are_measured_by_turns() -> None:
+    bench = _run_bench()
+    calls: list[str] = []
+
+    def measure(name: str):
+        def run() -> str:
+            calls.append(name)
+            return f"{name}{calls.count(name)}"
+
+        return run
+
+    runs = bench.interleaved({"full": measure("full"), "1y": measure("1y")}, 3)
+    assert calls == ["full", "1y", "full", "1y", "full", "1y"]
+    assert runs == {"full": ["full1", "full2", "full3"], "1y": ["1y1", "1y2", "1y3"]}
