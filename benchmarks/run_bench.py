@@ -361,20 +361,28 @@ class IncrementState:
 
 
 def prepare_increment(
-    work: Path, landing: Path, name: str, start: str, month: str
+    work: Path,
+    landing: Path,
+    name: str,
+    start: str,
+    month: str,
+    extra_env: dict[str, str] | None = None,
 ) -> IncrementState:
     """Backfill start..month-1 once and keep a copy of the state to start every run from."""
     data_dir = fresh_dir(work, name, landing)
-    run_measured(["backfill", "--start", start, "--end", previous_month(month)], data_dir)
+    backfill = ["backfill", "--start", start, "--end", previous_month(month)]
+    run_measured(backfill, data_dir, extra_env)
     snapshot = work / f"{name}-snapshot"
     snapshot_state(data_dir, snapshot)
     return IncrementState(data_dir, snapshot)
 
 
-def run_increment(state: IncrementState, month: str) -> Measured:
+def run_increment(
+    state: IncrementState, month: str, extra_env: dict[str, str] | None = None
+) -> Measured:
     """`run --month month` from the prepared state."""
     restore_state(state.snapshot, state.data_dir)
-    return run_measured(["run", "--month", month], state.data_dir)
+    return run_measured(["run", "--month", month], state.data_dir, extra_env)
 
 
 def free_port() -> int:
@@ -399,18 +407,12 @@ def time_increment_pg(
     server = LocalPostgres(cluster, free_port()).start()
     try:
         base = server.create_database(f"{name}_base")
-        data_dir = fresh_dir(work, name, landing)
-        backfill = ["backfill", "--start", start, "--end", previous_month(month)]
-        run_measured(backfill, data_dir, {POSTGRES_URL_ENV: base})
-        snapshot = work / f"{name}-snapshot"
-        snapshot_state(data_dir, snapshot)
+        state = prepare_increment(work, landing, name, start, month, {POSTGRES_URL_ENV: base})
         timings = []
         for index in range(repeat):
-            restore_state(snapshot, data_dir)
             url = server.create_database(f"{name}_{index}", template=f"{name}_base")
-            run = run_measured(["run", "--month", month], data_dir, {POSTGRES_URL_ENV: url})
-            timings.append(run.seconds)
-        shutil.rmtree(snapshot, ignore_errors=True)
+            timings.append(run_increment(state, month, {POSTGRES_URL_ENV: url}).seconds)
+        shutil.rmtree(state.snapshot, ignore_errors=True)
         return statistics.median(timings)
     finally:
         server.stop()
