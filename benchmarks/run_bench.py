@@ -256,12 +256,17 @@ def interleaved(measures: dict[str, Callable[[], T]], repeat: int) -> dict[str, 
     return runs
 
 
-def time_baseline_once(landing: Path) -> tuple[float, int]:
-    """One run of the plain-DuckDB baseline: seconds and the rows it computed."""
+def baseline_sql(landing: Path) -> str:
+    """The plain-DuckDB baseline's SQL, reading the CSVs under `landing` and the seeds."""
     sql = (ROOT / "benchmarks" / "baseline.sql").read_text()
-    sql = sql.replace("{landing}", str(landing)).replace(
+    return sql.replace("{landing}", str(landing)).replace(
         "{seeds}", str(ROOT / "dbt_project" / "seeds")
     )
+
+
+def time_baseline_once(landing: Path) -> tuple[float, int]:
+    """One run of the plain-DuckDB baseline: seconds and the rows it computed."""
+    sql = baseline_sql(landing)
     conn = duckdb.connect()
     try:
         conn.execute("set enable_progress_bar = false")
@@ -276,10 +281,7 @@ def time_baseline_once(landing: Path) -> tuple[float, int]:
 
 def baseline_matches_pipeline(landing: Path, published: Path) -> bool:
     """The baseline computes the same numbers as the mart (non-zero offence counts)."""
-    sql = (ROOT / "benchmarks" / "baseline.sql").read_text()
-    sql = sql.replace("{landing}", str(landing)).replace(
-        "{seeds}", str(ROOT / "dbt_project" / "seeds")
-    )
+    sql = baseline_sql(landing)
     conn = duckdb.connect()
     conn.execute("set enable_progress_bar = false")
     conn.execute(sql)
