@@ -68,20 +68,25 @@ def fit_poisson_trend(
     outer = (x[:, :, None] * x[:, None, :]).reshape(x.shape[0], n_params * n_params)
 
     def weighted_gram(weights: np.ndarray) -> np.ndarray:
-        return (weights @ outer).reshape(n_series, n_params, n_params) + ridge
+        return (weights @ outer).reshape(len(weights), n_params, n_params) + ridge
 
+    # IRLS on the series still moving: a series whose coefficients changed by less than the
+    # tolerance is done, and a series that is not `usable` gets no trend (its coefficients
+    # never converge when it has no events, and its results are NaN anyway).
+    active = np.flatnonzero(usable)
     for _ in range(iterations):
-        eta = np.clip(offset + beta @ x.T, -50, 50)
-        mu = np.exp(eta)
-        weights = np.where(mask, mu, 0.0)
-        working = eta - offset + np.where(mask, (yy - mu) / mu, 0.0)
-        xtwx = weighted_gram(weights)
-        xtwz = (weights * working) @ x
-        new_beta = np.linalg.solve(xtwx, xtwz[..., None])[..., 0]
-        change = np.nanmax(np.abs(new_beta - beta)) if n_series else 0.0
-        beta = new_beta
-        if change < tolerance:
+        if not active.size:
             break
+        rows = beta[active]
+        eta = np.clip(offset[active] + rows @ x.T, -50, 50)
+        mu = np.exp(eta)
+        weights = np.where(mask[active], mu, 0.0)
+        working = eta - offset[active] + np.where(mask[active], (yy[active] - mu) / mu, 0.0)
+        new_rows = np.linalg.solve(weighted_gram(weights), ((weights * working) @ x)[..., None])
+        new_rows = new_rows[..., 0]
+        change = np.abs(new_rows - rows).max(axis=1)
+        beta[active] = new_rows
+        active = active[np.isfinite(change) & (change >= tolerance)]
     eta = np.clip(offset + beta @ x.T, -50, 50)
     mu = np.exp(eta)
     weights = np.where(mask, mu, 0.0)

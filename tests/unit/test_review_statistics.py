@@ -145,6 +145,32 @@ def test_too_few_events_give_no_trend() -> None:
     assert np.isnan(trend.rate_ratio_per_year[0])
 
 
+def test_series_fitted_together_get_the_fit_each_gets_alone() -> None:
+    """Series converge in different numbers of iterations (and empty ones never): fitting them
+    in one batch gives every series the fit it gets by itself."""
+    rng = np.random.default_rng(5)
+    months = np.tile(np.arange(1, 13), 3)
+    exposure = np.full((4, 36), 40.0)
+    y = np.vstack(
+        [
+            rng.poisson(40 * 0.02 * np.exp(0.4 * np.arange(36) / 12)),  # few events, steep
+            np.zeros(36),  # no events: no trend
+            rng.poisson(40 * 3.0, 36),  # many events, flat
+            rng.poisson(40 * 0.3 * np.exp(-0.2 * np.arange(36) / 12)),
+        ]
+    ).astype(float)
+    y[3, 5:9] = np.nan  # missing months
+    together = fit_poisson_trend(y, exposure, months)
+    for row in range(4):
+        alone = fit_poisson_trend(y[row : row + 1], exposure[row : row + 1], months)
+        for field in ("rate_ratio_per_year", "ci_low", "ci_high", "p_value", "dispersion"):
+            assert getattr(together, field)[row] == pytest.approx(
+                getattr(alone, field)[0], rel=1e-9, nan_ok=True
+            ), (row, field)
+    assert np.isnan(together.rate_ratio_per_year[1])
+    assert np.isfinite(together.rate_ratio_per_year[[0, 2, 3]]).all()
+
+
 def test_laney_limits_by_hand() -> None:
     y = np.array([[10.0, 12.0, 8.0, 10.0, 30.0]])
     n = np.array([[10.0, 10.0, 10.0, 10.0, 10.0]])
