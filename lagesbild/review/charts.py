@@ -9,6 +9,7 @@ import base64
 import io
 import math
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 
 import matplotlib
@@ -17,6 +18,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 import polars as pl
+from matplotlib import cbook
+from matplotlib.collections import PolyCollection
 
 from lagesbild.review.area_index import CATEGORY_ORDER, CATEGORY_SV
 
@@ -49,8 +52,94 @@ def _arrays(series: pl.DataFrame, column: str) -> np.ndarray:
     return series[column].cast(pl.Float64).fill_null(np.nan).to_numpy()
 
 
-def _draw_panel(ax: plt.Axes, x0: float, y0: float, series: pl.DataFrame, title: str) -> None:
-    """One small multiple drawn into a shared axes at (x0, y0): cheaper than an axes each."""
+@dataclass
+class _PanelLayers:
+    """Every panel's shapes of one small-multiples figure, drawn as one artist per layer.
+
+    A matplotlib artist costs far more to draw than its points do: one Line2D, collection or
+    patch per panel made the figure's drawing grow with the panels (≈ 10 artists each). The
+    panels share one axes and never overlap, so each layer — frames, tertial shading, control
+    limits, centre lines, rates, signals — is one artist whose panels are separated by NaN
+    (lines) or are separate polygons (collections). The texts stay one per label.
+    """
+
+    frames: list[np.ndarray] = field(default_factory=list)
+    tertials: list[np.ndarray] = field(default_factory=list)
+    limits: list[np.ndarray] = field(default_factory=list)
+    centre_x: list[np.ndarray] = field(default_factory=list)
+    centre_y: list[np.ndarray] = field(default_factory=list)
+    rate_x: list[np.ndarray] = field(default_factory=list)
+    rate_y: list[np.ndarray] = field(default_factory=list)
+    signal_x: list[np.ndarray] = field(default_factory=list)
+    signal_y: list[np.ndarray] = field(default_factory=list)
+
+    def draw(self, ax: plt.Axes) -> None:
+        ax.add_collection(
+            PolyCollection(self.tertials, facecolors=COLOURS["tertial"], linewidths=0, zorder=0)
+        )
+        ax.add_collection(
+            PolyCollection(self.frames, facecolors="none", edgecolors="#999", linewidths=0.4)
+        )
+        ax.add_collection(PolyCollection(self.limits, facecolors=COLOURS["limits"], linewidths=0))
+        ax.plot(
+            _joined(self.centre_x), _joined(self.centre_y), color=COLOURS["centre"], lw=0.6, ls="--"
+        )
+        ax.plot(
+            _joined(self.rate_x),
+            _joined(self.rate_y),
+            color=COLOURS["rate"],
+            lw=1.0,
+            marker="o",
+            ms=1.6,
+        )
+        if self.signal_x:
+            ax.plot(
+                np.concatenate(self.signal_x),
+                np.concatenate(self.signal_y),
+                "o",
+                color=COLOURS["signal"],
+                ms=3,
+            )
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The parts as one array, a NaN between two: one line that breaks between panels."""
+    gap = np.array([np.nan])
+    joined: list[np.ndarray] = []
+    for part in parts:
+        joined += [part, gap]
+    return np.concatenate(joined[:-1]) if joined else np.empty(0)
+
+
+def _box(x0: float, y0: float, width: float, height: float) -> np.ndarray:
+    return np.array([(x0, y0), (x0 + width, y0), (x0 + width, y0 + height), (x0, y0 + height)])
+
+
+def _step_band(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> list[np.ndarray]:
+    """The band between lower and upper as step-mid polygons, one per run of finite values
+    (what `fill_between(..., step="mid")` draws)."""
+    finite = np.isfinite(lower) & np.isfinite(upper)
+    polygons = []
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2], strict=True):
+        xs, low, high = x[start:stop], lower[start:stop], upper[start:stop]
+        steps_x, steps_low = cbook.pts_to_midstep(xs, low)
+        _, steps_high = cbook.pts_to_midstep(xs, high)
+        polygons.append(
+            np.column_stack(
+                [
+                    np.concatenate([steps_x, steps_x[::-1]]),
+                    np.concatenate([steps_low, steps_high[::-1]]),
+                ]
+            )
+        )
+    return polygons
+
+
+def _add_panel(
+    layers: _PanelLayers, ax: plt.Axes, x0: float, y0: float, series: pl.DataFrame, title: str
+) -> None:
+    """One small multiple at (x0, y0): its shapes into `layers`, its labels into `ax`."""
     rate = _arrays(series, "rate_per_1000")
     lower, upper = _arrays(series, "lower_limit"), _arrays(series, "upper_limit")
     centre = _arrays(series, "centre")
@@ -63,25 +152,21 @@ def _draw_panel(ax: plt.Axes, x0: float, y0: float, series: pl.DataFrame, title:
         return y0 + np.clip(values / top, 0, 1) * PANEL_H
 
     tertial = series["is_tertial"].to_numpy()
-    ax.add_patch(plt.Rectangle((x0, y0), PANEL_W, PANEL_H, fill=False, lw=0.4, ec="#999"))
+    layers.frames.append(_box(x0, y0, PANEL_W, PANEL_H))
     if tertial.any():
         first = int(np.argmax(tertial))
-        ax.add_patch(
-            plt.Rectangle(
-                (x0 + first / n * PANEL_W, y0),
-                (n - first) / n * PANEL_W,
-                PANEL_H,
-                color=COLOURS["tertial"],
-                lw=0,
-                zorder=0,
-            )
+        layers.tertials.append(
+            _box(x0 + first / n * PANEL_W, y0, (n - first) / n * PANEL_W, PANEL_H)
         )
-    ax.fill_between(x, y(lower), y(upper), step="mid", color=COLOURS["limits"], lw=0)
-    ax.plot(x, y(centre), color=COLOURS["centre"], lw=0.6, ls="--")
-    ax.plot(x, y(rate), color=COLOURS["rate"], lw=1.0, marker="o", ms=1.6)
+    layers.limits += _step_band(x, y(lower), y(upper))
+    layers.centre_x.append(x)
+    layers.centre_y.append(y(centre))
+    layers.rate_x.append(x)
+    layers.rate_y.append(y(rate))
     flagged = series["rules"].is_not_null().to_numpy()
     if flagged.any():
-        ax.plot(x[flagged], y(rate)[flagged], "o", color=COLOURS["signal"], ms=3)
+        layers.signal_x.append(x[flagged])
+        layers.signal_y.append(y(rate)[flagged])
     ax.text(x0, y0 + PANEL_H + 0.02, title[:34], fontsize=6.5, va="bottom", ha="left")
     scale = f"0–{top:.2f}".replace(".", ",")
     ax.text(
@@ -120,11 +205,13 @@ def control_small_multiples(
     height = rows * (PANEL_H + GAP_Y) + 0.12
     figure = plt.figure(figsize=(WIDTH_IN, WIDTH_IN * height / width + 0.25))
     ax = figure.add_axes((0.01, 0.01, 0.98, 0.98 - 0.25 / (WIDTH_IN * height / width + 0.25)))
+    layers = _PanelLayers()
     for i, ((_, _, _, title), series) in enumerate(found):
         row, col = divmod(i, columns)
         x0 = col * (PANEL_W + GAP_X)
         y0 = (rows - 1 - row) * (PANEL_H + GAP_Y) + 0.06
-        _draw_panel(ax, x0, y0, series, title)
+        _add_panel(layers, ax, x0, y0, series, title)
+    layers.draw(ax)
     ax.set_xlim(-0.01, width)
     ax.set_ylim(0, height)
     ax.axis("off")
