@@ -70,6 +70,9 @@ def lagesbild_warehouse(
                     },
                 }
             ),
+            "parquet_kept_from_previous_files": dg.MetadataValue.json(
+                {slug: list(tables) for slug, tables in publication.region_parquet_kept.items()}
+            ),
             "gx_data_docs": dg.MetadataValue.path(str(gated.docs) if gated.docs else "not built"),
         }
     )

@@ -57,6 +57,7 @@ from lagesbild.publish.file_reuse import (
 )
 from lagesbild.publish.region_parquet import (
     RegionParquetError,
+    parquet_name,
     region_parquet_dir,
     write_region_parquet,
 )
@@ -145,6 +146,8 @@ class Publication:
     """Tables of the main file kept from a copy of the previous one (`file_reuse`)."""
     region_reused_tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per region: tables kept from a copy of its previous file."""
+    region_parquet_kept: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per region: tables whose previous Parquet file's rows were kept (footer restamped)."""
 
 
 def fault_point(name: str) -> None:
@@ -391,6 +394,8 @@ class BuiltRegion:
     parquet: dict[str, Path]
     reused: tuple[str, ...] = ()
     """Tables kept from a copy of the published region file (`file_reuse`)."""
+    parquet_kept: tuple[str, ...] = ()
+    """Tables whose published Parquet file's rows were kept (`region_parquet`)."""
 
 
 def _build_region(
@@ -422,6 +427,14 @@ def _build_region(
         unchanged=unchanged,
     )
     verify_region_file(target, candidate, slug, built.counts, columns, threads=TASK_THREADS)
+    published_parquet = (
+        {}
+        if published is None
+        else {
+            table: region_parquet_dir(published.parent, slug) / parquet_name(table)
+            for table in built.reused
+        }
+    )
     parquet = write_region_parquet(
         target,
         staging / f"region-{slug}-{run_id}-parquet",
@@ -429,8 +442,10 @@ def _build_region(
         run_id=run_id,
         month=month,
         threads=TASK_THREADS,
+        published=published_parquet,
+        previous_run_id=reused_from,
     )
-    return BuiltRegion(target, parquet, tuple(sorted(built.reused)))
+    return BuiltRegion(target, parquet.files, tuple(sorted(built.reused)), parquet.kept)
 
 
 def _replace_region_parquet(built: dict[str, Path], folder: Path) -> dict[str, Path]:
@@ -641,4 +656,5 @@ def publish(
         export_kept=kept is not None,
         reused_tables=tuple(sorted(built_candidate.reused)),
         region_reused_tables={slug: built.reused for slug, built in regions.items()},
+        region_parquet_kept={slug: built.parquet_kept for slug, built in regions.items()},
     )

@@ -9,9 +9,11 @@ import shutil
 from pathlib import Path
 
 import duckdb
+import pyarrow.parquet as pq
 import pytest
 
 from lagesbild.publish.file_reuse import REUSE_MIN_SHARE
+from lagesbild.publish.parquet_footer import restamp
 from lagesbild.publish.publisher import (
     Publication,
     publish,
@@ -23,6 +25,7 @@ from lagesbild.publish.storage import PUBLISHED_ROW_GROUP_SIZE
 from lagesbild.settings import REGION_SLUGS, DataPaths
 from tests.integration.publication_helpers import (
     in_warehouse,
+    region_parquet_runs,
     region_run,
     verify_published_file,
 )
@@ -119,6 +122,9 @@ def test_a_republication_with_few_changed_rows_writes_only_the_changed_tables(
     assert version.startswith("v1.0.0")
     for slug in REGION_SLUGS:  # the new table's Parquet file is written beside the others
         assert (workspace.publish_dir / "regions" / slug / f"{ADDED}.parquet").exists()
+        # the kept tables' Parquet files keep their rows, restamped for this publication
+        assert set(publication.region_parquet_kept[slug]) == unchanged, slug
+        assert region_parquet_runs(workspace, slug) == {"reusing"}, slug
 
     # the same warehouse published from nothing gives the same tables, file for file
     fresh = DataPaths(tmp_path / "fresh")
@@ -130,6 +136,71 @@ def test_a_republication_with_few_changed_rows_writes_only_the_changed_tables(
         assert table_fingerprints(built.region_files[slug]) == table_fingerprints(
             publication.region_files[slug]
         ), slug
+        assert not built.region_parquet_kept[slug]
+        assert parquet_fingerprints(fresh, slug) == parquet_fingerprints(workspace, slug), slug
+
+
+def parquet_fingerprints(paths: DataPaths, slug: str) -> dict[str, tuple[int, int]]:
+    """Row count and checksum of every Parquet file of a region, read back by DuckDB."""
+    conn = duckdb.connect()
+    try:
+        return {
+            path.name: conn.execute(
+                f"select count(*), bit_xor(hash(t)) from read_parquet('{path}') t"
+            ).fetchone()
+            for path in sorted((paths.publish_dir / "regions" / slug).glob("*.parquet"))
+        }
+    finally:
+        conn.close()
+
+
+def test_a_parquet_file_of_another_publication_is_written_anew(workspace: DataPaths) -> None:
+    """A region's Parquet file that names another publication than the region file copied
+    from (a crash between two of them being replaced) does not keep its rows."""
+    add_small_table(workspace, rows=4000)
+    publish(workspace, month=MONTH, run_id="first")
+    facts = workspace.publish_dir / "regions" / "syd" / "marts.fct_indicator_month.parquet"
+    stamp = {k.decode(): v.decode() for k, v in pq.read_metadata(facts).metadata.items()}
+    restamp(facts, facts.with_suffix(".tmp"), {**stamp, "lagesbild.run_id": "elsewhere"})
+    facts.with_suffix(".tmp").replace(facts)
+    # and one that names the right publication but does not hold its region file's rows
+    months = workspace.publish_dir / "regions" / "nord" / "marts.dim_month.parquet"
+    conn = duckdb.connect()
+    try:
+        conn.execute(
+            f"copy (select * from read_parquet('{months}') limit 3) to '{months}.tmp' "
+            "(format parquet)"
+        )
+    finally:
+        conn.close()
+    restamp(
+        months.with_suffix(".parquet.tmp"),
+        months,
+        {k.decode(): v.decode() for k, v in pq.read_metadata(months).metadata.items()},
+    )
+    add_small_table(workspace, rows=5000)
+
+    publication = publish(workspace, month=MONTH, run_id="second")
+
+    assert "marts.fct_indicator_month" in publication.region_reused_tables["syd"]
+    assert "marts.fct_indicator_month" not in publication.region_parquet_kept["syd"]
+    assert "marts.fct_indicator_month" in publication.region_parquet_kept["nord"]
+    assert ADDED not in publication.region_parquet_kept["nord"]  # its rows changed
+    assert "marts.dim_month" not in publication.region_parquet_kept["nord"]
+    assert "marts.dim_month" in publication.region_reused_tables["nord"]
+    for slug in ("syd", "nord"):
+        assert region_parquet_runs(workspace, slug) == {"second"}
+        conn = duckdb.connect(str(publication.region_files[slug]), read_only=True)
+        try:
+            expected = conn.execute(
+                "select count(*), bit_xor(hash(t)) from marts.fct_indicator_month t"
+            ).fetchone()
+        finally:
+            conn.close()
+        assert parquet_fingerprints(workspace, slug)["marts.fct_indicator_month.parquet"] == (
+            expected
+        )
+    assert parquet_fingerprints(workspace, "nord")["marts.dim_month.parquet"][0] > 3
 
 
 def test_changes_to_most_rows_build_every_file_anew(workspace: DataPaths) -> None:
