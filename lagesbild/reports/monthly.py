@@ -31,7 +31,7 @@ from lagesbild.reports.monthly_inputs import (
 )
 from lagesbild.reports.rendering import render, write_page
 from lagesbild.review.formatting import is_missing, number, percent_change
-from lagesbild.review.statistics import FEW_EVENTS, rate_ratio_exact
+from lagesbild.review.thresholds import FEW_EVENTS
 
 TEMPLATE = "monthly.html.j2"
 NATIONAL_SLUG = "nationell"
@@ -112,6 +112,9 @@ def with_comparisons(current: pl.DataFrame) -> pl.DataFrame:
     the 12 months before them (exposure: mean population of each window). A window with an
     undelivered month gives no ratio (missing is not zero).
     """
+    # scipy.stats (≈ 0.6 s to import) loads when pages are drawn, not with the code location
+    from lagesbild.review.statistics import rate_ratio_exact
+
     is_count = current["kind"].to_numpy() == "count"
 
     def column(name: str) -> np.ndarray:

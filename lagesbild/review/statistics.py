@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-FEW_EVENTS = 10
-"""Counts below this (in either period) are 'few events': shown, never headlined."""
+from lagesbild.review.thresholds import FEW_EVENTS  # noqa: F401 (the review imports it here)
 
 
 @dataclass(frozen=True)
