@@ -189,11 +189,19 @@ def publish_through_gate(
                 raise dg.Failure(f"Publication refused: {error}", allow_retries=False) from error
             raise
         reused = publication.reused_tables
+        parquet_kept = sum(len(tables) for tables in publication.region_parquet_kept.values())
+        parquet_files = sum(len(files) for files in publication.region_parquet.values())
         context.log.info(
             f"Published {publication.path} for {month}"
             + (
                 f" ({len(reused)} of {len(publication.row_counts)} tables kept from a copy of the "
-                "previous publication, the others written)"
+                "previous publication, the others written"
+                + (
+                    f"; {parquet_kept} of {parquet_files} region Parquet files kept their rows"
+                    if parquet_kept
+                    else ""
+                )
+                + ")"
                 if reused
                 else ""
             )

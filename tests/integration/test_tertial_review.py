@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 import duckdb
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from assets.resources import LagesbildSettings
@@ -198,3 +199,30 @@ def test_the_review_republication_keeps_the_unchanged_public_export(reviewed) ->
     for name in files.values():
         modified = datetime.fromtimestamp((folder / name).stat().st_mtime, tz=UTC)
         assert modified.replace(tzinfo=None) < published_at  # not written by the review
+
+
+def test_the_review_republication_keeps_the_unchanged_region_parquet_rows(reviewed) -> None:
+    """The marts are the monthly run's: the region files keep them, and so do their Parquet
+    files (restamped for the review's publication); the review's own tables are written."""
+    logs = sorted(reviewed.root.glob("logs/*_tertial_2024-T1.log"))
+    line = next(
+        line for line in logs[-1].read_text(encoding="utf-8").splitlines() if "Published" in line
+    )
+    kept = re.search(r"\((\d+) of (\d+) tables kept", line)
+    parquet = re.search(r"(\d+) of (\d+) region Parquet files kept their rows", line)
+    assert kept is not None and parquet is not None, line
+    tables_kept, tables = int(kept.group(1)), int(kept.group(2))
+    assert 0 < tables_kept < tables  # the review's tables are new
+    assert int(parquet.group(1)) == len(REGION_SLUGS) * tables_kept
+    assert int(parquet.group(2)) == len(REGION_SLUGS) * tables
+    conn = duckdb.connect(str(reviewed.publish_db), read_only=True)
+    try:
+        (run_id,) = conn.execute(
+            "select run_id from meta.publication_log where kind = 'tertial_review' "
+            "order by published_at desc limit 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    for slug in REGION_SLUGS:
+        for path in (reviewed.publish_dir / "regions" / slug).glob("*.parquet"):
+            assert pq.read_metadata(path).metadata[b"lagesbild.run_id"] == run_id.encode()
