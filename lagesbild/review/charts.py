@@ -123,8 +123,7 @@ def _step_band(x: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> list[np.n
     edges = np.flatnonzero(np.diff(np.concatenate([[0], finite.astype(np.int8), [0]])))
     for start, stop in zip(edges[::2], edges[1::2], strict=True):
         xs, low, high = x[start:stop], lower[start:stop], upper[start:stop]
-        steps_x, steps_low = cbook.pts_to_midstep(xs, low)
-        _, steps_high = cbook.pts_to_midstep(xs, high)
+        steps_x, steps_low, steps_high = cbook.pts_to_midstep(xs, low, high)
         polygons.append(
             np.column_stack(
                 [
