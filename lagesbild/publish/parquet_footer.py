@@ -61,6 +61,12 @@ def _zigzag(value: int) -> int:
     return (value >> 1) ^ -(value & 1)
 
 
+def _byte(data: bytes, pos: int) -> int:
+    if pos >= len(data):
+        raise ParquetFooterError("footer ends inside a list or map")
+    return data[pos]
+
+
 def _skip(data: bytes, pos: int, kind: int) -> int:
     """The position after a value of compact type `kind` starting at `pos`."""
     if kind in (BOOL_TRUE, BOOL_FALSE, BYTE):
@@ -73,7 +79,7 @@ def _skip(data: bytes, pos: int, kind: int) -> int:
         length, pos = _varint(data, pos)
         return pos + length
     if kind in (LIST, SET):
-        header = data[pos]
+        header = _byte(data, pos)
         pos += 1
         size, element = header >> 4, header & 0x0F
         if size == 15:
@@ -84,7 +90,7 @@ def _skip(data: bytes, pos: int, kind: int) -> int:
     if kind == MAP:
         size, pos = _varint(data, pos)
         if size:
-            types = data[pos]
+            types = _byte(data, pos)
             pos += 1
             for _ in range(size):
                 pos = _skip(data, pos, types >> 4)
@@ -166,9 +172,9 @@ def footer_span(data: bytes) -> tuple[int, int]:
 def with_key_value_metadata(data: bytes, metadata: Mapping[str, str]) -> bytes:
     """The Parquet file `data` with its key-value metadata replaced by `metadata`."""
     start, length = footer_span(data)
-    fields, end = _struct_fields(data, start)
-    if end != start + length:
-        raise ParquetFooterError(f"footer holds {end - start} bytes, its length says {length}")
+    fields, end = _struct_fields(data[start : start + length], 0)
+    if end != length:
+        raise ParquetFooterError(f"footer holds {end} bytes, its length says {length}")
     kept = [field for field in fields if field[0] != KEY_VALUE_METADATA]
     fields = sorted([*kept, (KEY_VALUE_METADATA, LIST, _key_values(metadata))], key=lambda f: f[0])
     footer = _encode_struct(fields)

@@ -29,7 +29,7 @@ def _rows(path: Path) -> tuple[int, int]:
         conn.close()
 
 
-def _duckdb_file(path: Path) -> Path:
+def _duckdb_file(path: Path, rows: int = 250_000, row_group_size: int = 40_000) -> Path:
     """Many row groups, page indexes, Bloom filters, nested and boolean columns, statistics."""
     conn = duckdb.connect()
     try:
@@ -39,8 +39,8 @@ def _duckdb_file(path: Path) -> Path:
                        date '2019-01-01' + (i % 3000)::int as day, i / 3.0 as ratio,
                        case when i % 11 = 0 then null else [i, i + 1] end as pair,
                        {{'a': i % 3, 'b': 'x' || i}} as nested, map([i % 4], [i]) as lookup
-                from range(250000) t(i)
-            ) to '{path}' (format parquet, compression zstd, row_group_size 40000,
+                from range({rows}) t(i)
+            ) to '{path}' (format parquet, compression zstd, row_group_size {row_group_size},
                            kv_metadata {{'lagesbild.run_id': 'old-run', 'other': 'dropped'}})"""
         )
     finally:
@@ -91,3 +91,24 @@ def test_what_is_not_a_readable_parquet_file_is_refused(tmp_path: Path) -> None:
     cut = data[: len(data) - 8 - footer_length // 2]  # half a footer, a length that claims less
     with pytest.raises(ParquetFooterError):
         with_key_value_metadata(cut + (footer_length // 2).to_bytes(4, "little") + b"PAR1", STAMP)
+
+
+def test_a_footer_cut_anywhere_is_refused_with_the_module_s_error(tmp_path: Path) -> None:
+    """Every cut of a real footer (lists, maps' absence, nested structs and all) is refused
+    with `ParquetFooterError` — the publication's signal to write the file anew — never with
+    an IndexError from reading past the footer."""
+    data = _duckdb_file(tmp_path / "source.parquet", rows=3_000, row_group_size=1_024).read_bytes()
+    footer_length = int.from_bytes(data[-8:-4], "little")
+    assert footer_length > 1_000  # three row groups of eight columns, nested ones among them
+    footer = data[len(data) - 8 - footer_length : -8]
+    for kept in range(footer_length):  # the column chunks before it play no part in the parse
+        cut = b"PAR1" + footer[:kept] + kept.to_bytes(4, "little") + b"PAR1"
+        with pytest.raises(ParquetFooterError):
+            with_key_value_metadata(cut, STAMP)
+    # field 1: a list of two lists; the first holds one binary value whose length reaches the
+    # file's last byte, so the second list's header would be read beyond the file
+    footer = bytes([0x19, 0x29, 0x18, 8])
+    with pytest.raises(ParquetFooterError, match="ends inside"):
+        with_key_value_metadata(
+            b"PAR1" + footer + len(footer).to_bytes(4, "little") + b"PAR1", STAMP
+        )
