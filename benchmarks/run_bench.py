@@ -625,6 +625,7 @@ def main() -> int:
             run_measured(["tertial", tertial], work / "backfill").seconds for _ in range(repeat)
         ]
         results["tertial_s"] = statistics.median(timings)
+        results["tertial_runs_s"] = timings
         results["tertial_baseline_ratio"] = results["tertial_s"] / results["baseline_s"]
     else:
         results["tertial_s"] = None
