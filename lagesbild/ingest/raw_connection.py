@@ -34,8 +34,7 @@ OPEN_RETRIES = 10
 def open_raw_writer(database: Path, retries: int = OPEN_RETRIES) -> duckdb.DuckDBPyConnection:
     """A read-write connection to the warehouse at `database`, attached under its usual name
     (the file's stem, as `duckdb.connect(database)` names it) and made the default catalog,
-    whose writes use `RAW_ROW_GROUP_SIZE`; it spills, if ever, beside the file as that would.
-    Retries with backoff while the file is locked."""
+    whose writes use `RAW_ROW_GROUP_SIZE`. Retries with backoff while the file is locked."""
     delay = 0.1
     for attempt in range(retries + 1):
         try:
@@ -49,9 +48,7 @@ def open_raw_writer(database: Path, retries: int = OPEN_RETRIES) -> duckdb.DuckD
 
 
 def _attach(database: Path) -> duckdb.DuckDBPyConnection:
-    # where `duckdb.connect(database)` would spill, not the in-memory default `./.tmp`
-    spill = f"{database}.tmp"
-    conn = duckdb.connect(config={"memory_limit": RAW_MEMORY_LIMIT, "temp_directory": spill})
+    conn = duckdb.connect(config={"memory_limit": RAW_MEMORY_LIMIT})
     try:
         path = str(database).replace("'", "''")
         conn.execute(

@@ -40,9 +40,7 @@ def test_a_month_that_fills_a_row_group_is_written_to_the_file_not_the_wal(tmp_p
     with duckdb.connect(str(tmp_path / "default.duckdb")) as conn:
         wal_by_default = _write_month(conn)
     with open_raw_writer(tmp_path / "lagesbild.duckdb") as conn:
-        assert conn.execute(
-            "select current_database(), current_setting('temp_directory')"
-        ).fetchone() == ("lagesbild", f"{tmp_path / 'lagesbild.duckdb'}.tmp")
+        assert conn.execute("select current_database()").fetchone()[0] == "lagesbild"
         wal_of_ingest = _write_month(conn)
         row_groups = conn.execute(
             "select row_group_id, max(count) from pragma_storage_info('offences') "
