@@ -1,7 +1,6 @@
 """Ingest assets: one per landing-zone source, writing the `raw` schema of the build database."""
 
 from collections.abc import Sequence
-from pathlib import Path
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
@@ -19,7 +18,6 @@ from lagesbild.ingest.monthly import (
     ingest_months,
     ingest_population,
 )
-from lagesbild.ingest.raw_connection import open_raw_writer
 from lagesbild.ingest.raw_store import POPULATION_COLUMNS, raw_table, table_columns
 from lagesbild.settings import MONTHLY_SOURCES
 
@@ -109,7 +107,7 @@ def build_monthly_ingest_asset(contract: SourceContract) -> dg.AssetsDefinition:
         warehouse: DuckDBResource,
     ) -> dg.MaterializeResult:
         paths = settings.paths  # creates the data directory's folders
-        with open_raw_writer(Path(warehouse.database)) as conn:
+        with warehouse.get_connection() as conn:
             ingest = ingest_months(
                 conn,
                 paths,
@@ -145,7 +143,7 @@ def geography_deso(
 ) -> dg.MaterializeResult:
     paths = settings.paths  # creates the data directory's folders
     try:
-        with open_raw_writer(Path(warehouse.database)) as conn:
+        with warehouse.get_connection() as conn:
             ingest = ingest_geography(conn, paths, context.run_id)
     except NoDelivery as error:
         raise dg.Failure(str(error), allow_retries=False) from error
@@ -175,7 +173,7 @@ def population(
 ) -> dg.MaterializeResult:
     paths = settings.paths  # creates the data directory's folders
     try:
-        with open_raw_writer(Path(warehouse.database)) as conn:
+        with warehouse.get_connection() as conn:
             ingest = ingest_population(conn, paths, context.run_id)
     except NoDelivery as error:
         raise dg.Failure(str(error), allow_retries=False) from error
@@ -203,7 +201,7 @@ def measures_register(
     context: dg.AssetExecutionContext, settings: LagesbildSettings, warehouse: DuckDBResource
 ) -> dg.MaterializeResult:
     paths = settings.paths  # creates the data directory's folders
-    with open_raw_writer(Path(warehouse.database)) as conn:
+    with warehouse.get_connection() as conn:
         ingest = ingest_register(conn, paths, context.run_id)
         measures = registered_measures(conn)
     _raise_rejections(ingest)
