@@ -130,6 +130,23 @@ class GatedPublication:
     docs: Path | None
 
 
+def _published_line(publication: Publication, month: str) -> str:
+    """The log line of a publication: what it kept of the previous one, if anything."""
+    line = f"Published {publication.path} for {month}"
+    reused = publication.reused_tables
+    if not reused:
+        return line
+    detail = (
+        f"{len(reused)} of {len(publication.row_counts)} tables kept from a copy of the "
+        "previous publication, the others written"
+    )
+    parquet_kept = sum(len(tables) for tables in publication.region_parquet_kept.values())
+    if parquet_kept:
+        parquet_files = sum(len(files) for files in publication.region_parquet.values())
+        detail += f"; {parquet_kept} of {parquet_files} region Parquet files kept their rows"
+    return f"{line} ({detail})"
+
+
 def publish_through_gate(
     context: dg.AssetExecutionContext,
     paths: DataPaths,
@@ -188,24 +205,7 @@ def publish_through_gate(
             if isinstance(error, PublicationError):
                 raise dg.Failure(f"Publication refused: {error}", allow_retries=False) from error
             raise
-        reused = publication.reused_tables
-        parquet_kept = sum(len(tables) for tables in publication.region_parquet_kept.values())
-        parquet_files = sum(len(files) for files in publication.region_parquet.values())
-        context.log.info(
-            f"Published {publication.path} for {month}"
-            + (
-                f" ({len(reused)} of {len(publication.row_counts)} tables kept from a copy of the "
-                "previous publication, the others written"
-                + (
-                    f"; {parquet_kept} of {parquet_files} region Parquet files kept their rows"
-                    if parquet_kept
-                    else ""
-                )
-                + ")"
-                if reused
-                else ""
-            )
-        )
+        context.log.info(_published_line(publication, month))
         try:
             docs = keep_publication_docs(paths, month, run_id) if drawing.result() else None
         except Exception as error:  # the publication stands; the docs site is a by-product

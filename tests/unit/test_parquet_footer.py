@@ -94,7 +94,7 @@ def test_what_is_not_a_readable_parquet_file_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_footer_cut_anywhere_is_refused_with_the_module_s_error(tmp_path: Path) -> None:
-    """Every cut of a real footer (lists, maps' absence, nested structs and all) is refused
+    """Every cut of a real footer (lists and nested structs of eight column chunks) is refused
     with `ParquetFooterError` — the publication's signal to write the file anew — never with
     an IndexError from reading past the footer."""
     data = _duckdb_file(tmp_path / "source.parquet", rows=3_000, row_group_size=1_024).read_bytes()
