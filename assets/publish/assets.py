@@ -70,6 +70,17 @@ def lagesbild_warehouse(
                     },
                 }
             ),
+            "months_patched_in_previous_file": dg.MetadataValue.json(
+                {
+                    "main": {
+                        table: list(months) for table, months in publication.patched_months.items()
+                    },
+                    **{
+                        slug: list(tables)
+                        for slug, tables in publication.region_patched_tables.items()
+                    },
+                }
+            ),
             "parquet_kept_from_previous_files": dg.MetadataValue.json(
                 {slug: list(tables) for slug, tables in publication.region_parquet_kept.items()}
             ),

@@ -134,12 +134,16 @@ def _published_line(publication: Publication, month: str) -> str:
     """The log line of a publication: what it kept of the previous one, if anything."""
     line = f"Published {publication.path} for {month}"
     reused = publication.reused_tables
-    if not reused:
+    patched = publication.patched_months
+    if not reused and not patched:
         return line
     detail = (
         f"{len(reused)} of {len(publication.row_counts)} tables kept from a copy of the "
         "previous publication, the others written"
     )
+    if patched:
+        months = sorted({month for table_months in patched.values() for month in table_months})
+        detail += f" ({len(patched)} of them only for {', '.join(months)})"
     parquet_kept = sum(len(tables) for tables in publication.region_parquet_kept.values())
     if parquet_kept:
         parquet_files = sum(len(files) for files in publication.region_parquet.values())

@@ -20,9 +20,11 @@ A table is kept only when its content is equal to what a fresh build would write
 - and the published file was written in the same layout (`meta.layout`: storage version,
   row group size, compression, row order, log format — and for region files the code that
   filters them). Files from before this layout record are never reused.
-The copy is used only when the kept tables hold at least `REUSE_MIN_SHARE` of the new
-publication's rows (a monthly run, which changes the fact table, builds new files). Either
-way every table is verified afterwards exactly as in a fresh build.
+A table that changed only in some months (a monthly run's month-keyed marts) is patched
+in the copy instead of written whole (`month_patch`), in the main file and in every region
+file. The copy is used only when the kept tables and the unchanged months of the patched ones
+hold at least `REUSE_MIN_SHARE` of the new publication's rows. Either way every table is
+verified afterwards exactly as in a fresh build.
 """
 
 from __future__ import annotations
@@ -31,10 +33,20 @@ import hashlib
 import json
 import shutil
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 import duckdb
+
+from lagesbild.publish.month_patch import (
+    MAX_APPENDED_MONTHS,
+    MonthFingerprints,
+    changed_months,
+    combined,
+    month_fingerprints,
+    read_appended,
+)
 
 LAYOUT_TABLE = "meta.layout"
 LOG_TABLE = "meta.publication_log"
@@ -90,13 +102,17 @@ def column_types(conn: duckdb.DuckDBPyConnection, catalog: str) -> dict[str, Col
 
 @dataclass(frozen=True)
 class ReusePlan:
-    """Start from a copy of `source` (published by run `run_id`), keep `keep`, drop `drop`;
-    write every other table."""
+    """Start from a copy of `source` (published by run `run_id`), keep `keep`, drop `drop`,
+    patch the months of `patch`; write every other table."""
 
     source: Path
     run_id: str
     keep: frozenset[str]
     drop: tuple[str, ...]
+    patch: Mapping[str, tuple[date | None, ...]] = field(default_factory=dict)
+    """Table → the months whose rows are written again (`month_patch`)."""
+    appended: Mapping[str, frozenset[date | None]] = field(default_factory=dict)
+    """The copy's record of out-of-place months (`month_patch.read_appended`)."""
 
 
 def worth_copying(kept_rows: int, total_rows: int) -> bool:
@@ -113,10 +129,12 @@ def plan_main_reuse(
     layout: str,
     schemas: tuple[str, ...],
     log_columns: Columns,
+    build_months: Mapping[str, MonthFingerprints] | None = None,
 ) -> ReusePlan | None:
     """Which tables of the published main file (attached as `previous_catalog`) a new
-    publication of `expected` (table → fingerprint in the build database) may keep. The copy
-    keeps the file's publication log, so its columns must be `log_columns` (the current
+    publication of `expected` (table → fingerprint in the build database) may keep, and which
+    of the month-keyed ones (`build_months`: their per-month fingerprints) it may patch. The
+    copy keeps the file's publication log, so its columns must be `log_columns` (the current
     format; an older log is carried forward into a new file instead)."""
     if read_layout(conn, previous_catalog) != layout:
         return None
@@ -140,17 +158,31 @@ def plan_main_reuse(
         and counts.get(table) == count
         and checksums.get(table) == checksum
     )
+    appended = read_appended(conn, previous_catalog)
+    patch: dict[str, tuple[date | None, ...]] = {}
+    kept_rows = sum(expected[table][0] for table in keep)
+    for table, current in (build_months or {}).items():
+        if table in keep or previous_columns.get(table) != build_columns.get(table):
+            continue
+        published = month_fingerprints(conn, f"{previous_catalog}.{table}")
+        if combined(published) != (counts.get(table), checksums.get(table)):
+            continue  # not what the published file's verification checked
+        months = changed_months(published, current)
+        if len(appended.get(table, frozenset()) | set(months)) > MAX_APPENDED_MONTHS:
+            continue  # written whole, in order
+        patch[table] = months
+        kept_rows += sum(rows for month, (rows, _) in current.items() if month not in months)
     total = sum(count for count, _ in expected.values())
-    if not worth_copying(sum(expected[table][0] for table in keep), total):
+    if not worth_copying(kept_rows, total):
         return None
     drop = tuple(
         sorted(
             table
             for table in previous_columns
-            if table.split(".")[0] in schemas and table not in keep
+            if table.split(".")[0] in schemas and table not in keep and table not in patch
         )
     )
-    return ReusePlan(previous, run_id, keep, drop)
+    return ReusePlan(previous, run_id, keep, drop, patch, appended)
 
 
 def copy_for_reuse(published: Path, target: Path) -> None:

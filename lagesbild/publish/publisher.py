@@ -26,7 +26,7 @@ import signal
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -54,6 +54,14 @@ from lagesbild.publish.file_reuse import (
     layout_digest,
     plan_main_reuse,
     write_layout,
+)
+from lagesbild.publish.month_patch import (
+    MAX_APPENDED_MONTHS,
+    combined,
+    month_fingerprints,
+    month_tables,
+    patch_table,
+    write_appended,
 )
 from lagesbild.publish.region_parquet import (
     RegionParquetError,
@@ -148,6 +156,11 @@ class Publication:
     """Per region: tables kept from a copy of its previous file."""
     region_parquet_kept: dict[str, tuple[str, ...]] = field(default_factory=dict)
     """Per region: tables whose previous Parquet file's rows were kept (footer restamped)."""
+    patched_months: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Tables of the main file patched in a copy of the previous one: the months written
+    again (`month_patch`), as YYYY-MM."""
+    region_patched_tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Per region: tables patched in a copy of its previous file (the same months)."""
 
 
 def fault_point(name: str) -> None:
@@ -216,6 +229,7 @@ def main_layout() -> str:
             **storage_layout(),
             "order": PUBLISHED_ORDER,
             "publication_log": " ".join(PUBLICATION_LOG_DDL.split()),
+            "appended_months": MAX_APPENDED_MONTHS,
         }
     )
 
@@ -231,6 +245,8 @@ class BuiltCandidate:
     """Tables kept from a copy of the published file (`file_reuse`); empty: a new file."""
     reused_from: str | None = None
     """The run that published the file the candidate was copied from."""
+    patched: dict[str, tuple[date | None, ...]] = field(default_factory=dict)
+    """Tables of the copy of which only these months were written again (`month_patch`)."""
 
 
 def _log_columns(conn: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...]:
@@ -254,7 +270,18 @@ def _plan_candidate(
             raise PublicationError(
                 f"{build_db} has no tables in {PUBLISHED_SCHEMAS}: nothing to publish"
             )
-        expected = {table: table_fingerprint(conn, f"build.{table}") for table in tables}
+        by_month = month_tables(conn, "build")
+        build_months = {
+            table: month_fingerprints(conn, f"build.{table}")
+            for table in tables
+            if table in by_month
+        }
+        expected = {
+            table: combined(build_months[table])
+            if table in build_months
+            else table_fingerprint(conn, f"build.{table}")
+            for table in tables
+        }
         deliveries = _current_deliveries(conn)
         plan = None
         if previous is not None and previous.exists():
@@ -268,6 +295,7 @@ def _plan_candidate(
                 layout=main_layout(),
                 schemas=PUBLISHED_SCHEMAS,
                 log_columns=_log_columns(conn),
+                build_months=build_months,
             )
     finally:
         conn.close()
@@ -294,6 +322,12 @@ def _build_candidate(
         copy_for_reuse(plan.source, candidate)
         conn = open_published_database(candidate)
     kept = plan.keep if plan is not None else frozenset()
+    patch = plan.patch if plan is not None else {}
+    appended = {
+        table: set(months)
+        for table, months in (plan.appended if plan is not None else {}).items()
+        if table in kept or table in patch
+    }
     try:
         conn.execute(f"attach '{build_db}' as build (read_only)")
         if plan is not None:
@@ -303,10 +337,15 @@ def _build_candidate(
         for table in expected:
             if table in kept:
                 continue
+            if table in patch:
+                patch_table(conn, table, "build", patch[table], order_by=PUBLISHED_ORDER.get(table))
+                appended.setdefault(table, set()).update(patch[table])
+                continue
             order = f" order by {PUBLISHED_ORDER[table]}" if table in PUBLISHED_ORDER else ""
             conn.execute(f"create table {table} as select * from build.{table}{order}")
         conn.execute("detach build")
         write_layout(conn, main_layout())
+        write_appended(conn, appended)
         if plan is None:
             conn.execute(PUBLICATION_LOG_DDL)
             if previous is not None and previous.exists():
@@ -342,6 +381,7 @@ def _build_candidate(
         deliveries,
         kept,
         plan.run_id if plan is not None else None,
+        dict(patch),
     )
 
 
@@ -396,6 +436,8 @@ class BuiltRegion:
     """Tables kept from a copy of the published region file (`file_reuse`)."""
     parquet_kept: tuple[str, ...] = ()
     """Tables whose published Parquet file's rows were kept (`region_parquet`)."""
+    patched: tuple[str, ...] = ()
+    """Tables patched in a copy of the published region file (`month_patch`)."""
 
 
 def _build_region(
@@ -409,6 +451,7 @@ def _build_region(
     published: Path | None = None,
     reused_from: str | None = None,
     unchanged: frozenset[str] = frozenset(),
+    patched: dict[str, tuple[date | None, ...]] | None = None,
 ) -> BuiltRegion:
     """One region's DuckDB file and Parquet files in staging, each verified. When the main
     file started as a copy of the one run `reused_from` published and kept its `unchanged`
@@ -425,6 +468,7 @@ def _build_region(
         previous=published,
         previous_run_id=reused_from,
         unchanged=unchanged,
+        patched=patched or {},
     )
     verify_region_file(target, candidate, slug, built.counts, columns, threads=TASK_THREADS)
     published_parquet = (
@@ -445,7 +489,13 @@ def _build_region(
         published=published_parquet,
         previous_run_id=reused_from,
     )
-    return BuiltRegion(target, parquet.files, tuple(sorted(built.reused)), parquet.kept)
+    return BuiltRegion(
+        target,
+        parquet.files,
+        tuple(sorted(built.reused)),
+        parquet.kept,
+        tuple(sorted(built.patched)),
+    )
 
 
 def _replace_region_parquet(built: dict[str, Path], folder: Path) -> dict[str, Path]:
@@ -576,6 +626,7 @@ def publish(
                     published=region_file(paths, slug),
                     reused_from=built_candidate.reused_from,
                     unchanged=built_candidate.reused,
+                    patched=built_candidate.patched,
                 )
                 for slug in REGION_SLUGS
             }
@@ -657,4 +708,9 @@ def publish(
         reused_tables=tuple(sorted(built_candidate.reused)),
         region_reused_tables={slug: built.reused for slug, built in regions.items()},
         region_parquet_kept={slug: built.parquet_kept for slug, built in regions.items()},
+        patched_months={
+            table: tuple(month.strftime("%Y-%m") if month else "(none)" for month in months)
+            for table, months in built_candidate.patched.items()
+        },
+        region_patched_tables={slug: built.patched for slug, built in regions.items()},
     )

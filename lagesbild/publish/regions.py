@@ -9,8 +9,9 @@ geography (dim_indicator, dim_month) are copied whole; any other table is left o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -24,6 +25,7 @@ from lagesbild.publish.file_reuse import (
     source_digest,
     write_layout,
 )
+from lagesbild.publish.month_patch import patch_table
 from lagesbild.publish.storage import (
     create_published_database,
     duckdb_config,
@@ -109,10 +111,12 @@ def region_layout() -> str:
 
 @dataclass(frozen=True)
 class RegionBuild:
-    """What `build_region_file` wrote: every table's row count, and which it kept."""
+    """What `build_region_file` wrote: every table's row count, which it kept and which it
+    patched."""
 
     counts: dict[str, int]
     reused: frozenset[str] = frozenset()
+    patched: frozenset[str] = frozenset()
 
 
 def _reusable_tables(
@@ -121,36 +125,39 @@ def _reusable_tables(
     wanted: dict[str, str],
     unchanged: frozenset[str],
     previous_run_id: str,
-) -> tuple[frozenset[str], tuple[str, ...]]:
+    patched: frozenset[str] = frozenset(),
+) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]]:
     """Tables of the published region file (`previous`) that a fresh build from the new main
-    file (`main_pub`) would write with the same rows (`file_reuse`), and the previous file's
+    file (`main_pub`) would write with the same rows (`file_reuse`), those of the main file's
+    `patched` tables whose other months it would (`month_patch`), and the previous file's
     other tables (to drop)."""
     if GEOGRAPHY_TABLE not in unchanged:  # the filter of every geographic table reads it
-        return frozenset(), ()
+        return frozenset(), frozenset(), ()
     conn.execute(f"attach '{previous}' as previous_region (read_only)")
     try:
         if read_layout(conn, "previous_region") != region_layout():
-            return frozenset(), ()
+            return frozenset(), frozenset(), ()
         written_by = conn.execute("select max(run_id) from previous_region.meta.publication")
         if written_by.fetchone()[0] != previous_run_id:
-            return frozenset(), ()
+            return frozenset(), frozenset(), ()
         previous_columns = column_types(conn, "previous_region")
         main_columns = column_types(conn, "main_pub")
-        kept = frozenset(
-            table
-            for table in wanted
-            if table in unchanged and previous_columns.get(table) == main_columns.get(table)
-        )
+
+        def same_columns(table: str) -> bool:
+            return previous_columns.get(table) == main_columns.get(table)
+
+        kept = frozenset(table for table in wanted if table in unchanged and same_columns(table))
+        patchable = frozenset(table for table in wanted if table in patched and same_columns(table))
         others = tuple(
             sorted(
                 table
                 for table in previous_columns
-                if table.split(".")[0] != "meta" and table not in kept
+                if table.split(".")[0] != "meta" and table not in kept | patchable
             )
         )
     finally:
         conn.execute("detach previous_region")
-    return kept, others
+    return kept, patchable, others
 
 
 def build_region_file(
@@ -165,29 +172,35 @@ def build_region_file(
     previous: Path | None = None,
     previous_run_id: str | None = None,
     unchanged: frozenset[str] = frozenset(),
+    patched: Mapping[str, tuple[date | None, ...]] | None = None,
 ) -> RegionBuild:
     """Write `target` for one region from the verified main publication file.
 
     Given the `previous` (published) region file, the run that published the main file the
-    new one was copied from and the tables it kept (`unchanged`), the region file starts as a
-    copy of its previous version when tables of it are what a fresh build would write
-    (`file_reuse`); the others are written again.
+    new one was copied from, the tables it kept (`unchanged`) and those it patched (`patched`:
+    table → months written again), the region file starts as a copy of its previous version
+    when tables of it are what a fresh build would write (`file_reuse`) or differ from it only
+    in those months (`month_patch`: patched the same way); the others are written again.
     """
+    patched = patched or {}
     wanted = {
         table: where
         for table, table_cols in columns.items()
         if (where := region_filter(table, table_cols)) is not None
     }
     kept: frozenset[str] = frozenset()
+    patchable: frozenset[str] = frozenset()
     stale: tuple[str, ...] = ()
     if previous is not None and previous_run_id is not None and unchanged and previous.exists():
         probe = duckdb.connect(config=duckdb_config(threads))
         try:
             probe.execute(f"attach '{main_file}' as main_pub (read_only)")
-            kept, stale = _reusable_tables(probe, previous, wanted, unchanged, previous_run_id)
+            kept, patchable, stale = _reusable_tables(
+                probe, previous, wanted, unchanged, previous_run_id, frozenset(patched)
+            )
         finally:
             probe.close()
-    if kept and previous is not None:
+    if (kept or patchable) and previous is not None:
         copy_for_reuse(previous, target)
         conn = open_published_database(target, threads)
     else:
@@ -201,8 +214,12 @@ def build_region_file(
             conn.execute(f"create schema if not exists {schema}")
         for table, where in wanted.items():
             parameters = {"slug": slug} if "$slug" in where else None
-            if table in kept:  # what a fresh build would write: the verification compares
-                counts[table] = int(
+            if table in patchable:
+                patch_table(
+                    conn, table, "main_pub", patched[table], where=where, parameters=parameters
+                )
+            if table in kept or table in patchable:  # the verification compares with a fresh
+                counts[table] = int(  # build's row count
                     conn.execute(
                         f"select count(*) from main_pub.{table} t {where}", parameters
                     ).fetchone()[0]
@@ -222,7 +239,7 @@ def build_region_file(
         conn.execute("checkpoint")
     finally:
         conn.close()
-    return RegionBuild(counts, kept)
+    return RegionBuild(counts, kept, patchable)
 
 
 def verify_region_file(
