@@ -8,9 +8,24 @@ from assets.policy import PUBLISH
 from assets.publish.gate import publish_through_gate
 from assets.resources import LagesbildSettings
 from assets.warehouse.dbt_assets import MART_KEYS
+from lagesbild.publish.publisher import Publication
 
 PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["publish", "lagesbild_warehouse"])
 EXPORT_KEPT = "kept: built from the same inputs"
+
+
+def _export_state(publication: Publication) -> str:
+    """How the publication's export came about (asset metadata)."""
+    if publication.export_kept:
+        return EXPORT_KEPT
+    if publication.export_patched_months:
+        return (
+            f"built for {', '.join(publication.export_patched_months)}, "
+            "the other months' rows taken from the published export"
+        )
+    return "built"
+
+
 """Metadata `export` of a publication that left the published export in place."""
 
 
@@ -60,7 +75,7 @@ def lagesbild_warehouse(
                 {kind: str(path) for kind, path in publication.export_files.items()}
             ),
             "suppressed_cells": publication.suppressed_cells,
-            "export": EXPORT_KEPT if publication.export_kept else "built",
+            "export": _export_state(publication),
             "tables_kept_from_previous_file": dg.MetadataValue.json(
                 {
                     "main": list(publication.reused_tables),

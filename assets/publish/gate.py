@@ -139,11 +139,12 @@ def _published_line(publication: Publication, month: str) -> str:
         return line
     detail = (
         f"{len(reused)} of {len(publication.row_counts)} tables kept from a copy of the "
-        "previous publication, the others written"
+        "previous publication"
     )
     if patched:
         months = sorted({month for table_months in patched.values() for month in table_months})
-        detail += f" ({len(patched)} of them only for {', '.join(months)})"
+        detail += f", {len(patched)} patched for {', '.join(months)}"
+    detail += ", the others written"
     parquet_kept = sum(len(tables) for tables in publication.region_parquet_kept.values())
     if parquet_kept:
         parquet_files = sum(len(files) for files in publication.region_parquet.values())

@@ -14,6 +14,7 @@ from spreadsheet formula injection.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -25,6 +26,7 @@ from lagesbild.publish.disclosure import (
     hierarchy_groups,
     suppress,
 )
+from lagesbild.publish.month_patch import month_condition
 from lagesbild.publish.suppression_reuse import SUPPRESSION_INPUTS, SuppressionMemo
 
 EXPORT_BASENAME = "indicators_monthly"
@@ -38,6 +40,7 @@ select f.month, f.geo_level, f.geo_code, g.name as geo_name, g.region,
 from marts.fct_indicator_month f
 inner join marts.dim_geography g using (geo_level, geo_code)
 inner join marts.dim_indicator i using (indicator_code)
+where {months}
 order by f.month, f.indicator_code, f.geo_level, f.geo_code
 """
 
@@ -96,15 +99,20 @@ def build_export_frame(
     area_parts: dict[str, list[str]] | None,
     threshold: int,
     memo: SuppressionMemo | None = None,
+    months: tuple[date | None, ...] | None = None,
 ) -> pl.DataFrame:
-    """The export rows with suppression applied (`conn` sees the marts schema).
+    """The export rows with suppression applied (`conn` sees the marts schema); only those
+    of `months` when given.
 
     With a `memo`, months whose inputs the last export recorded unchanged take their
     suppression from it (`suppression_reuse`); the others are computed.
     """
-    frame = conn.sql(
-        EXPORT_SQL.format(count_rule=_count_rule(conn), ratio_rule=_ratio_rule(conn))
-    ).pl()
+    sql = EXPORT_SQL.format(
+        count_rule=_count_rule(conn),
+        ratio_rule=_ratio_rule(conn),
+        months="true" if months is None else month_condition(months, "f"),
+    )
+    frame = conn.sql(sql).pl()
     geographies = conn.sql("select * from marts.dim_geography").pl().to_dicts()
     if area_parts is None:  # parts unknown: composites could be differenced, leave them out
         frame = frame.join(
@@ -144,6 +152,44 @@ def build_export_frame(
         "suppression",
         pl.when(hidden).then(pl.lit(SUPPRESSED_FLAG)).otherwise(None).alias("flag"),
     )
+
+
+def patched_export_frame(
+    conn: duckdb.DuckDBPyConnection,
+    area_parts: dict[str, list[str]],
+    threshold: int,
+    memo: SuppressionMemo,
+    months: tuple[date | None, ...],
+    published: Path,
+) -> pl.DataFrame | None:
+    """The export rows of `months` built anew, every other month's rows taken from the
+    `published` export's Parquet file — which its caller established was built from the same
+    dimensions, area parts, threshold and code, and from a fact table whose other months hold
+    the same rows (a month's export rows and suppression depend on that month's cells alone).
+    None (build it whole) when that file cannot be read, has other columns, or holds another
+    number of rows for the other months than the fact table."""
+    try:
+        kept = pl.read_parquet(published).filter(~_month_in(months))
+    except (OSError, pl.exceptions.PolarsError):
+        return None
+    expected = conn.execute(
+        "select count(*) from marts.fct_indicator_month f "
+        "inner join marts.dim_geography g using (geo_level, geo_code) "
+        "inner join marts.dim_indicator i using (indicator_code) "
+        f"where not {month_condition(months, 'f')}"
+    ).fetchone()[0]
+    fresh = build_export_frame(conn, area_parts, threshold, memo, months)
+    if kept.schema != fresh.schema or kept.height != expected:
+        return None
+    memo.carry(kept.get_column("month").unique().to_list())
+    # a stable sort by month: within a month the rows keep the export's order
+    return pl.concat([kept, fresh]).sort("month", maintain_order=True)
+
+
+def _month_in(months: tuple[date | None, ...]) -> pl.Expr:
+    dates = [month for month in months if month is not None]
+    condition = pl.col("month").is_in(dates)
+    return condition | pl.col("month").is_null() if None in months else condition
 
 
 def _suppression(
@@ -318,6 +364,9 @@ def csv_safe(frame: pl.DataFrame) -> pl.DataFrame:
 def write_export(frame: pl.DataFrame, directory: Path, suffix: str) -> dict[str, Path]:
     """Parquet and CSV (`;`, UTF-8) files named with `suffix` in `directory`."""
     directory.mkdir(parents=True, exist_ok=True)
+    # one chunk: the Parquet file's row groups then do not depend on how the frame was
+    # assembled (month by month, or patched into the published export's rows)
+    frame = frame.rechunk()
     parquet = directory / f"{EXPORT_BASENAME}{suffix}.parquet"
     csv = directory / f"{EXPORT_BASENAME}{suffix}.csv"
     frame.write_parquet(parquet)

@@ -9,7 +9,11 @@ publication whose fingerprint is equal — the tertial review's republication, a
 month — keeps the published files instead of building and verifying the same bytes again.
 Any difference, a missing or touched file, or an unreadable record means: build as before.
 The record also keeps each month's suppression fingerprints (`suppression_reuse`): an export
-that is built again computes the suppression only of months that changed.
+that is built again computes the suppression only of months that changed. And when the
+publication patched only some months of the fact table and kept the dimensions
+(`month_patch`), and the published export was built from the previous publication's inputs,
+only those months' rows are built and the others are taken from the published Parquet file
+(`export.patched_export_frame`); the whole export is verified either way.
 """
 
 from __future__ import annotations
@@ -70,6 +74,16 @@ def kept_export(folder: Path, fingerprint: str) -> tuple[dict[str, Path], int] |
         return files, int(record["suppressed_cells"])
     except (KeyError, TypeError, ValueError):
         return None
+
+
+def published_parquet(folder: Path, fingerprint: str) -> Path | None:
+    """The published export's Parquet file, if the export was built from inputs `fingerprint`
+    (its files untouched since)."""
+    record = _valid_record(folder)
+    if record is None or record.get("fingerprint") != fingerprint:
+        return None
+    name = record["files"].get("parquet") if isinstance(record["files"], dict) else None
+    return folder / name if isinstance(name, str) else None
 
 
 def suppression_memo(folder: Path) -> SuppressionMemo:

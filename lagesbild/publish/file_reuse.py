@@ -113,6 +113,8 @@ class ReusePlan:
     """Table → the months whose rows are written again (`month_patch`)."""
     appended: Mapping[str, frozenset[date | None]] = field(default_factory=dict)
     """The copy's record of out-of-place months (`month_patch.read_appended`)."""
+    checksums: Mapping[str, str] = field(default_factory=dict)
+    """The copied publication's table checksums, as its publication log recorded them."""
 
 
 def worth_copying(kept_rows: int, total_rows: int) -> bool:
@@ -182,7 +184,7 @@ def plan_main_reuse(
             if table.split(".")[0] in schemas and table not in keep and table not in patch
         )
     )
-    return ReusePlan(previous, run_id, keep, drop, patch, appended)
+    return ReusePlan(previous, run_id, keep, drop, patch, appended, checksums)
 
 
 def copy_for_reuse(published: Path, target: Path) -> None:

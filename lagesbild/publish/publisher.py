@@ -37,12 +37,15 @@ from lagesbild.publish.export import (
     area_parts_from,
     build_export_frame,
     count_indicator_codes,
+    patched_export_frame,
     verify_export,
     write_export,
 )
 from lagesbild.publish.export_reuse import (
+    EXPORT_INPUT_TABLES,
     export_fingerprint,
     kept_export,
+    published_parquet,
     record_export,
     suppression_memo,
 )
@@ -91,7 +94,10 @@ FAULT_ENV = "LAGESBILD_PUBLISH_FAULT"
 # place by month, so its recent months are adjacent and a query for them gets its rows in fewer,
 # fuller vectors, each of which the client turns into Python objects at a cost (the benchmark's
 # slowest query 7.85 → 7.72 ms, 14 → 11 result chunks, file 88 → 84 MB; profile notes, 8th round).
-PUBLISHED_ORDER = {"marts.fct_indicator_month": "geo_level, geo_code, month, indicator_code"}
+FACT_TABLE = "marts.fct_indicator_month"
+DIMENSION_TABLES = frozenset({"marts.dim_geography", "marts.dim_indicator"})
+"""The export's dimensions: its rows of a month depend on them and that month's facts."""
+PUBLISHED_ORDER = {FACT_TABLE: "geo_level, geo_code, month, indicator_code"}
 FAULT_POINTS = (
     "after_build",
     "after_verify",
@@ -150,6 +156,9 @@ class Publication:
     suppressed_cells: int = 0
     export_kept: bool = False
     """True when the published export was built from the same inputs and left in place."""
+    export_patched_months: tuple[str, ...] = ()
+    """The export's months built anew (YYYY-MM) when the others' rows were taken from the
+    published export (empty: built whole, or kept)."""
     reused_tables: tuple[str, ...] = ()
     """Tables of the main file kept from a copy of the previous one (`file_reuse`)."""
     region_reused_tables: dict[str, tuple[str, ...]] = field(default_factory=dict)
@@ -247,6 +256,8 @@ class BuiltCandidate:
     """The run that published the file the candidate was copied from."""
     patched: dict[str, tuple[date | None, ...]] = field(default_factory=dict)
     """Tables of the copy of which only these months were written again (`month_patch`)."""
+    previous_checksums: dict[str, str] = field(default_factory=dict)
+    """The copied publication's table checksums (empty: a new file)."""
 
 
 def _log_columns(conn: duckdb.DuckDBPyConnection) -> tuple[tuple[str, str], ...]:
@@ -382,6 +393,7 @@ def _build_candidate(
         kept,
         plan.run_id if plan is not None else None,
         dict(patch),
+        dict(plan.checksums) if plan is not None else {},
     )
 
 
@@ -524,6 +536,32 @@ class BuiltExport:
     files: dict[str, Path]
     suppressed_cells: int
     suppression: dict[str, object]
+    patched_months: tuple[date | None, ...] = ()
+    """The months built anew when every other month's rows were taken from the published
+    export (empty: built whole)."""
+
+
+@dataclass(frozen=True)
+class ExportPatch:
+    """Build only `months` of the export; take the others from the `parquet` file."""
+
+    months: tuple[date | None, ...]
+    parquet: Path
+
+
+def _export_patch(
+    built: BuiltCandidate, parts: dict[str, list[str]] | None, threshold: int, folder: Path
+) -> ExportPatch | None:
+    """When the candidate patched some months of the fact table and kept the dimensions, and
+    the published export was built from the copied publication's inputs: those months."""
+    months = built.patched.get(FACT_TABLE)
+    if months is None or parts is None or not DIMENSION_TABLES.issubset(built.reused):
+        return None
+    if any(table not in built.previous_checksums for table in EXPORT_INPUT_TABLES):
+        return None
+    previous = export_fingerprint(built.previous_checksums, parts, threshold)
+    parquet = published_parquet(folder, previous)
+    return None if parquet is None else ExportPatch(months, parquet)
 
 
 def _build_export(
@@ -534,22 +572,34 @@ def _build_export(
     run_id: str,
     threshold: int,
     published: Path,
+    patch: ExportPatch | None = None,
 ) -> BuiltExport:
     """Build and verify the export; months unchanged since the `published` export take their
-    suppression from it (`suppression_reuse`)."""
+    suppression from it (`suppression_reuse`), or with a `patch` their rows."""
     memo = suppression_memo(published)
     conn = duckdb.connect(str(candidate), read_only=True, config=duckdb_config(TASK_THREADS))
     try:
         # the export's sorted query would otherwise keep ~400 MB of buffers at national scale
         conn.execute(f"set memory_limit = '{EXPORT_MEMORY_LIMIT}'")
-        frame = build_export_frame(conn, parts, threshold, memo)
+        frame = None
+        if patch is not None and parts is not None:
+            frame = patched_export_frame(conn, parts, threshold, memo, patch.months, patch.parquet)
+        if frame is None:
+            patch = None
+            memo = suppression_memo(published)
+            frame = build_export_frame(conn, parts, threshold, memo)
         geographies = conn.sql("select * from marts.dim_geography").pl().to_dicts()
         count_indicators = count_indicator_codes(conn)
     finally:
         conn.close()
     verify_export(frame, geographies, parts, threshold, count_indicators)
     files = write_export(frame, staging / f"export-{run_id}", "")
-    return BuiltExport(files, int(frame.get_column("suppressed").sum()), memo.record())
+    return BuiltExport(
+        files,
+        int(frame.get_column("suppressed").sum()),
+        memo.record(),
+        patch.months if patch is not None else (),
+    )
 
 
 PUBLICATION_STEPS = 5
@@ -613,6 +663,9 @@ def publish(
                     run_id=run_id,
                     threshold=disclosure_threshold,
                     published=export_dir(paths),
+                    patch=_export_patch(
+                        built_candidate, parts, disclosure_threshold, export_dir(paths)
+                    ),
                 )
             building_regions = {
                 slug: pool.submit(
@@ -709,8 +762,15 @@ def publish(
         region_reused_tables={slug: built.reused for slug, built in regions.items()},
         region_parquet_kept={slug: built.parquet_kept for slug, built in regions.items()},
         patched_months={
-            table: tuple(month.strftime("%Y-%m") if month else "(none)" for month in months)
+            table: tuple(_month_label(month) for month in months)
             for table, months in built_candidate.patched.items()
         },
         region_patched_tables={slug: built.patched for slug, built in regions.items()},
+        export_patched_months=()
+        if built_export is None
+        else tuple(_month_label(month) for month in built_export.patched_months),
     )
+
+
+def _month_label(month: date | None) -> str:
+    return month.strftime("%Y-%m") if month is not None else "(none)"

@@ -135,6 +135,14 @@ class SuppressionMemo:
             return None
         return joined.get_column("suppression").cast(pl.String)
 
+    def carry(self, months: list[date | None]) -> None:
+        """Months whose rows the export took whole from the published one (`export.
+        patched_export_frame`): their recorded fingerprints stay valid for the next build."""
+        recorded = self._recorded.get("months", {})
+        for month in months:
+            if month is not None and f"{month:%Y-%m}" in recorded:
+                self.fingerprints[f"{month:%Y-%m}"] = recorded[f"{month:%Y-%m}"]
+
     def record(self) -> dict[str, Any]:
         """Kept in the export's record: the key, each month's fingerprint, and which months
         this build computed (the others were taken)."""

@@ -5,13 +5,17 @@ in copies of the published files — and publishes what a fresh build gives
 
 from __future__ import annotations
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
+from lagesbild.publish.export import EXPORT_BASENAME
 from lagesbild.publish.month_patch import APPENDED_TABLE, MAX_APPENDED_MONTHS
 from lagesbild.publish.publisher import PUBLISHED_ORDER, Publication, publish
 from lagesbild.settings import REGION_SLUGS, DataPaths
@@ -37,11 +41,12 @@ def published_months(paths: DataPaths) -> list[date]:
 
 def revise_month(paths: DataPaths, month: date) -> None:
     """What a monthly run's rebuild of one month does to the build database: that month's
-    rows of the fact table and of the problem picture change (in columns the public export
-    leaves out, so that its disclosure control has nothing new to decide)."""
+    rows of the fact table and of the problem picture change (the export's rates too, but no
+    count, so that its disclosure control has nothing new to decide)."""
     in_warehouse(
         paths,
-        f"update {FACTS} set numerator_rolling_12m = coalesce(numerator_rolling_12m, 0) + 1 "
+        f"update {FACTS} set numerator_rolling_12m = coalesce(numerator_rolling_12m, 0) + 1, "
+        "rate_per_1000 = rate_per_1000 + 0.5 "
         f"where month = date '{month}' and geo_level = 'area'",
         f"update {PICTURE} set numerator = coalesce(numerator, 0) + 1 where month = date '{month}'",
     )
@@ -73,6 +78,18 @@ def facts_in_published_order(path: Path) -> bool:
         conn.close()
 
 
+def export_frame(paths: DataPaths) -> pl.DataFrame:
+    return pl.read_parquet(paths.publish_dir / "export" / f"{EXPORT_BASENAME}.parquet")
+
+
+def export_csv(paths: DataPaths) -> bytes:
+    return (paths.publish_dir / "export" / f"{EXPORT_BASENAME}.csv").read_bytes()
+
+
+def export_rows(paths: DataPaths, month: date) -> pl.DataFrame:
+    return export_frame(paths).filter(pl.col("month") == month)
+
+
 def last_rows_month(path: Path, rows: int) -> set[date]:
     """The months of a file's last `rows` fact rows (by row id)."""
     conn = duckdb.connect(str(path), read_only=True)
@@ -92,6 +109,7 @@ def test_a_monthly_change_patches_only_its_month_and_publishes_what_a_fresh_buil
 ) -> None:
     month = published_months(workspace)[-2]
     before = table_fingerprints(workspace.publish_db)
+    before_export = export_rows(workspace, month)
     revise_month(workspace, month)
 
     publication: Publication = publish(workspace, month="2024-06", run_id="patching")
@@ -113,11 +131,18 @@ def test_a_monthly_change_patches_only_its_month_and_publishes_what_a_fresh_buil
         assert FACTS in publication.region_patched_tables[slug], slug
         region_rows_as_fresh_build(workspace, slug)
 
+    # the export: that month built, the others' rows taken from the published export
+    assert publication.export_patched_months == (label,)
+    assert not export_rows(workspace, month).equals(before_export)  # its rates changed
+
     # the same warehouse published from nothing: the same rows in every table, file for file
     fresh = DataPaths(tmp_path / "fresh")
     shutil.copytree(workspace.warehouse_db.parent, fresh.warehouse_db.parent)
     built = publish(fresh, month="2024-06", run_id="fresh")
     assert built.patched_months == {} and not any(built.region_patched_tables.values())
+    assert built.export_patched_months == ()
+    assert_frame_equal(export_frame(fresh), export_frame(workspace))
+    assert export_csv(fresh) == export_csv(workspace)
     assert table_fingerprints(fresh.publish_db) == after
     assert facts_in_published_order(fresh.publish_db)
     assert appended_months(fresh.publish_db) == {}
@@ -125,6 +150,23 @@ def test_a_monthly_change_patches_only_its_month_and_publishes_what_a_fresh_buil
         assert table_fingerprints(built.region_files[slug]) == table_fingerprints(
             publication.region_files[slug]
         ), slug
+
+
+def test_an_export_file_touched_since_its_publication_is_built_whole(
+    workspace: DataPaths, tmp_path: Path
+) -> None:
+    parquet = workspace.publish_dir / "export" / f"{EXPORT_BASENAME}.parquet"
+    os.utime(parquet)  # not the file the export's record names any more
+    revise_month(workspace, published_months(workspace)[-1])
+
+    publication = publish(workspace, month="2024-06", run_id="whole-export")
+
+    assert FACTS in publication.patched_months
+    assert publication.export_patched_months == ()
+    fresh = DataPaths(tmp_path / "fresh")
+    shutil.copytree(workspace.warehouse_db.parent, fresh.warehouse_db.parent)
+    publish(fresh, month="2024-06", run_id="fresh")
+    assert_frame_equal(export_frame(fresh), export_frame(workspace))
 
 
 def test_a_table_with_too_many_months_out_of_place_is_written_whole_and_in_order(

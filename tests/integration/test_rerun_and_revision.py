@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import duckdb
 import pytest
@@ -101,3 +102,13 @@ def test_a_corrected_file_is_ingested_as_a_new_vintage_with_a_diff(rerun_dir: Da
     assert len(published) == 3
     with duckdb.connect(str(rerun_dir.publish_db), read_only=True) as pub:
         assert pub.execute("select count(*) from meta.publication_log").fetchone()[0] == 3
+        # the revised month alone was written again into a copy of the published file
+        # (publish/month_patch.py), and the published table is the build database's
+        patched = pub.execute(
+            "select month from meta.appended_months where table_name = 'marts.fct_indicator_month'"
+        ).fetchall()
+        published_facts = pub.execute(
+            "select count(*), bit_xor(hash(t)) from marts.fct_indicator_month t"
+        ).fetchone()
+    assert patched == [(date(2024, 6, 1),)]
+    assert published_facts == fingerprint(rerun_dir)["marts.fct_indicator_month"]
