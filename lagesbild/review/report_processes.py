@@ -1,7 +1,8 @@
 """The processes that draw the tertial reports: how many, and the forkserver they fork from.
 
 Kept apart from `report` so that a command can start the forkserver without importing the
-chart stack itself: the forkserver imports it (`REPORT_MODULE`), once, on its own core.
+chart stack itself: the forkserver imports it (`REPORT_MODULE`, `CHART_MODULE`), once, on its
+own core.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ import os
 
 REPORT_WORKERS_ENV = "LAGESBILD_REPORT_WORKERS"
 REPORT_MODULE = "lagesbild.review.report"
+CHART_MODULE = "lagesbild.review.charts"
+"""Imported by the report code only where a page is drawn (matplotlib), so preloaded too."""
 
 
 def report_workers() -> int:
@@ -26,7 +29,7 @@ def report_context() -> multiprocessing.context.ForkServerContext:
     """The forkserver context (a clean process, no threads inherited from DuckDB or polars)
     whose server has imported the report code before it forks a worker."""
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([REPORT_MODULE])
+    context.set_forkserver_preload([REPORT_MODULE, CHART_MODULE])
     return context
 
 

@@ -29,7 +29,8 @@ from lagesbild.reports.monthly_inputs import MonthNotPublished, load_monthly_inp
 from lagesbild.review.compute import build_review
 from lagesbild.review.formatting import number, percent_change
 from lagesbild.review.inputs import load_inputs
-from lagesbild.review.report import write_reports
+from lagesbild.review.report import ReportBuilder, write_reports
+from lagesbild.review.report_processes import REPORT_WORKERS_ENV
 from lagesbild.review.statistics import rate_ratio_exact
 from lagesbild.settings import REGION_SLUGS, DataPaths
 from pipelines.definitions import build_definitions
@@ -236,6 +237,34 @@ def test_pages_for_an_unpublished_month_are_refused(workspace: DataPaths) -> Non
     assert not written
     assert "Monthly lägesbild 2024-07 not written: 2024-07 has not been published" in message
     assert not (workspace.root / "reports" / "monthly" / "2024-07").exists()
+
+
+COMPLETED_AT = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC")
+
+
+def test_the_report_workers_draw_the_pages_this_process_would_draw(
+    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The builder leaves the month-by-month frames out of what the workers are sent: the
+    pages are those of a builder that keeps them, in a worker as in this process."""
+    inputs = load_inputs(pipeline_run.paths.publish_db, "2024-T1", is_synthetic=True)
+    tables = build_review(inputs)
+    assert inputs.monthly.height > 0 and tables.chart.height > 0
+    pages: dict[str, dict[str, str]] = {}
+    for workers in ("1", "2"):
+        monkeypatch.setenv(REPORT_WORKERS_ENV, workers)
+        written = write_reports(inputs, tables, tmp_path / workers)
+        pages[workers] = {
+            slug: COMPLETED_AT.sub("…", path.read_text("utf-8")) for slug, path in written.items()
+        }
+    assert sorted(pages["2"]) == sorted(["nationell", *REGION_SLUGS])
+    assert pages["1"] == pages["2"]
+    keeping = ReportBuilder(inputs, tables, "…")
+    keeping.inputs, keeping.tables = inputs, tables
+    slim = ReportBuilder(inputs, tables, "…")
+    assert slim.inputs.monthly.is_empty() and slim.tables.chart.is_empty()
+    for scope in slim.scopes()[:2]:  # the national page and one region's
+        assert slim.render(scope) == keeping.render(scope)
 
 
 def test_the_tertial_reports_carry_the_index_and_change_maps(

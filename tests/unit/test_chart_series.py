@@ -8,7 +8,7 @@ from datetime import date
 import polars as pl
 import pytest
 
-from lagesbild.review.charts import ChartSeries
+from lagesbild.review.chart_series import ChartSeries
 
 
 def chart_table() -> pl.DataFrame:

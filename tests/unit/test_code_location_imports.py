@@ -38,3 +38,16 @@ def test_the_monthly_pages_load_the_exact_rate_ratio_when_they_compute_it() -> N
         [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip().splitlines()[-1] == "3.0"
+
+
+def test_the_review_process_hands_the_drawing_to_the_workers_without_matplotlib() -> None:
+    """The process that runs the review builds the reports' view model and sends it to the
+    report workers; only they draw, so only their forkserver imports matplotlib."""
+    script = (
+        "import sys; import lagesbild.review.compute, lagesbild.review.report; "
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'matplotlib'))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "[]"

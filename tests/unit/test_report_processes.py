@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from lagesbild.review.report_processes import (
+    CHART_MODULE,
     REPORT_MODULE,
     REPORT_WORKERS_ENV,
     report_context,
@@ -38,10 +39,12 @@ def test_starting_twice_runs_one_forkserver_whose_workers_have_the_report_code(
     start_report_processes()
     start_report_processes()
     assert len(forkserver_children()) == 1
-    # a worker forked from it finds the report code imported without importing it itself
+    # a worker forked from it finds the report and chart code imported, not importing it
     with ProcessPoolExecutor(max_workers=1, mp_context=report_context()) as pool:
-        loaded = pool.submit(eval, f"{REPORT_MODULE!r} in __import__('sys').modules").result()
-    assert loaded is True
+        loaded = pool.submit(
+            eval, f"[m in __import__('sys').modules for m in ({REPORT_MODULE!r}, {CHART_MODULE!r})]"
+        ).result()
+    assert loaded == [True, True]
     assert len(forkserver_children()) == 1
 
 
