@@ -65,6 +65,11 @@ def combined(fingerprints: MonthFingerprints) -> tuple[int, str]:
     return count, f"{checksum:016x}"
 
 
+def month_order(month: date | None) -> tuple[bool, date | None]:
+    """Sort key of a month: rows without a month first, then the months in order."""
+    return (month is not None, month)
+
+
 def changed_months(
     previous: MonthFingerprints, current: MonthFingerprints
 ) -> tuple[date | None, ...]:
@@ -74,7 +79,7 @@ def changed_months(
         for month in previous.keys() | current.keys()
         if previous.get(month) != current.get(month)
     }
-    return tuple(sorted(months, key=lambda month: (month is not None, month)))
+    return tuple(sorted(months, key=month_order))
 
 
 def month_condition(months: Iterable[date | None], alias: str = "") -> str:
@@ -119,7 +124,7 @@ def write_appended(
     rows = [
         (table, month)
         for table, months in sorted(appended.items())
-        for month in sorted(months, key=lambda month: (month is not None, month))
+        for month in sorted(months, key=month_order)
     ]
     if rows:
         conn.executemany(f"insert into {APPENDED_TABLE} values (?, ?)", rows)

@@ -139,9 +139,9 @@ class SuppressionMemo:
         """Months whose rows the export took whole from the published one (`export.
         patched_export_frame`): their recorded fingerprints stay valid for the next build."""
         recorded = self._recorded.get("months", {})
-        for month in months:
-            if month is not None and f"{month:%Y-%m}" in recorded:
-                self.fingerprints[f"{month:%Y-%m}"] = recorded[f"{month:%Y-%m}"]
+        for label in (f"{month:%Y-%m}" for month in months if month is not None):
+            if label in recorded:
+                self.fingerprints[label] = recorded[label]
 
     def record(self) -> dict[str, Any]:
         """Kept in the export's record: the key, each month's fingerprint, and which months
