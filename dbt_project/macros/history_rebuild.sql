@@ -81,8 +81,13 @@
     {%- if start is none or not recorded_text -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set recorded = fromjson(recorded_text) -%}
-    {%- set current = history_rebuild_fingerprint() -%}
+    {{ return(history_rebuild_compare(start, fromjson(recorded_text), history_rebuild_fingerprint())) }}
+{%- endmacro %}
+
+
+{% macro history_rebuild_compare(start, recorded, current) -%}
+    {#- the first month to rebuild given the run's first month and the recorded and current
+        fingerprints; none = every month -#}
     {%- for key in ['model_sha256', 'inputs', 'recorded_inputs'] -%}
         {%- if recorded.get(key) != current[key] -%}
             {{ return(none) }}
@@ -144,7 +149,24 @@
 
 
 {% macro history_rebuild_record() -%}
+    {#- the fingerprint, and which build wrote the table (read by follow_rebuild.sql):
+        build.id the dbt invocation, build.previous_id the build it followed (none after a
+        first build or a --full-refresh), build.rebuilt_from its first rebuilt month (none =
+        every month) — the same start the model's SQL took, from the same two fingerprints -#}
     {%- if execute -%}
-        {{ window_rebuild_record(tojson(history_rebuild_fingerprint(), sort_keys=True)) }}
+        {%- set recorded_text = window_rebuild_recorded() -%}
+        {%- set recorded = fromjson(recorded_text) if recorded_text else {} -%}
+        {%- set current = history_rebuild_fingerprint() -%}
+        {%- set start = month_window_bound('start_month') -%}
+        {%- set rebuilt_from = (
+            history_rebuild_compare(start, recorded, current)
+            if is_incremental() and start is not none and recorded_text else none
+        ) -%}
+        {%- do current.update({'build': {
+            'id': invocation_id,
+            'previous_id': (recorded.get('build') or {}).get('id'),
+            'rebuilt_from': rebuilt_from,
+        }}) -%}
+        {{ window_rebuild_record(tojson(current, sort_keys=True)) }}
     {%- endif -%}
 {%- endmacro %}

@@ -81,8 +81,11 @@ class Warehouse:
         )[0]
         return json.loads(comment)
 
-    def build(self, month: str | None, *, full_refresh: bool = False) -> str:
-        """`dbt run` of the model alone with the run's window `month..month`; dbt's log."""
+    def build(
+        self, month: str | None, *, full_refresh: bool = False, select: str | None = None
+    ) -> str:
+        """`dbt run` of the model alone (or of `select`) with the run's window `month..month`;
+        dbt's log."""
         self.invocations += 1
         target = self.root / f"target-{self.invocations}"
         self.monkeypatch.setenv(WAREHOUSE_ENV, str(self.path))
@@ -96,7 +99,8 @@ class Warehouse:
             profiles_dir=str(DBT_PROJECT_DIR),
             dbt_executable=DBT_EXECUTABLE,
         )
-        args = ["run", "--select", self.model, *(["--full-refresh"] if full_refresh else [])]
+        refresh = ["--full-refresh"] if full_refresh else []
+        args = ["run", "--select", select or self.model, *refresh]
         invocation = dbt.cli(args, target_path=target, raise_on_error=False)
         messages = "\n".join(
             str(event.raw_event["info"]["msg"]) for event in invocation.stream_raw_events()

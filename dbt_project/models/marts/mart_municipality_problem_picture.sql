@@ -2,12 +2,32 @@
 -- and ratio indicator per municipality × month, over 12 months and compared with the
 -- region and the nation. Long (one row per indicator), so a new catalogue indicator
 -- appears without a code change; v_indicators_wide has the wide shape.
+-- Incremental (macros/follow_rebuild.sql): a month's rows read only that month of
+-- fct_indicator_month, so a run rebuilds the months fct_indicator_month rebuilt — and every
+-- month when the geography, this file or anything the fact table's record cannot vouch for
+-- changed.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        on_schema_change='append_new_columns',
+        meta={
+            'window_rebuild_inputs': ['dim_geography'],
+            'follow_rebuild_of': 'fct_indicator_month',
+        },
+        pre_hook="{{ follow_rebuild_clear('month') }}",
+        post_hook="{{ follow_rebuild_record() }}"
+    )
+}}
+{%- set rebuild_from = follow_rebuild_logged_start() %}
 with
 
 facts as (
 
     select * from {{ ref('fct_indicator_month') }}
     where kind in ('count', 'ratio')
+        and {{ follow_rebuild_months('month', rebuild_from) }}
 
 ),
 
