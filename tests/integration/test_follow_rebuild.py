@@ -4,7 +4,8 @@ month when the fact table's record cannot vouch for them, or the geography or it
 
 Real dbt on a copy of the session's warehouse; the incremental mart is compared with a
 `--full-refresh` build of the mart from the same fact table, all columns, doubles to 6 decimals.
-A marker in the mart's first month shows whether that month was rebuilt.
+A marker in the mart's first month (its numerators + 1 000 000) shows whether that month was
+rebuilt.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ import pytest
 
 from lagesbild.settings import DBT_PROJECT_DIR
 from tests.conftest import PipelineRun
-from tests.integration.test_window_rebuild import Row, Warehouse, full_refresh_rows
+from tests.integration.test_history_rebuild import mark_first_month, marked
+from tests.integration.test_window_rebuild import Warehouse, full_refresh_rows
 
 pytestmark = pytest.mark.integration
 
 MODEL = "mart_municipality_problem_picture"
 FOLLOWED = "fct_indicator_month"
 BOTH = f"{FOLLOWED} {MODEL}"
-MARKER = 1_000_000.0
-"""Added to the mart's first month's numerators: survives only if that month is not rebuilt."""
 DOUBLES = [
     "numerator",
     "value",
@@ -63,18 +63,6 @@ def warehouse(
     pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> MartWarehouse:
     return MartWarehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch)
-
-
-def mark_first_month(warehouse: MartWarehouse) -> str:
-    first = warehouse.months()[0]
-    warehouse.sql(
-        f"update {warehouse.table} set numerator = numerator + {MARKER} where month = '{first}'"
-    )
-    return first
-
-
-def marked(rows: list[Row]) -> bool:
-    return any(row[8] is not None and row[8] >= MARKER for row in rows)
 
 
 def assert_equals_full_rebuild_outside(warehouse: MartWarehouse, tmp_path: Path, month: str):

@@ -68,7 +68,8 @@ def warehouse(
     return FactWarehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch)
 
 
-def mark_first_month(warehouse: FactWarehouse) -> str:
+def mark_first_month(warehouse: Warehouse) -> str:
+    """Adds MARKER to the numerators of the first month of a table with a `numerator` column."""
     first = warehouse.months()[0]
     warehouse.sql(
         f"update {warehouse.table} set numerator = numerator + {MARKER} where month = '{first}'"
@@ -77,6 +78,7 @@ def mark_first_month(warehouse: FactWarehouse) -> str:
 
 
 def marked(rows: list[Row]) -> bool:
+    """The rows carry the marker (compared rows whose ninth value is the numerator)."""
     return any(row[8] is not None and row[8] >= MARKER for row in rows)
 
 
