@@ -54,11 +54,13 @@ class ControlChart:
 
     def signals(self, window: np.ndarray) -> list[str | None]:
         """Per series: the rules fired within the window, ';'-joined, or None."""
-        out: list[str | None] = []
-        for s in range(self.rate.shape[0]):
-            names = [rule for rule in RULES if self.fired[rule][s, window].any()]
-            out.append(";".join(names) if names else None)
-        return out
+        hits = np.stack([self.fired[rule][:, window].any(axis=1) for rule in RULES], axis=1)
+        codes = hits.astype(np.int64) @ (1 << np.arange(len(RULES), dtype=np.int64))
+        text: dict[int, str | None] = {0: None}
+        for code in np.unique(codes).tolist():
+            names = [rule for bit, rule in enumerate(RULES) if code >> bit & 1]
+            text[code] = ";".join(names) or None
+        return [text[code] for code in codes.tolist()]
 
     def months_signalled(self, window: np.ndarray) -> np.ndarray:
         """Per series: in how many months of the window any rule fired (persistence)."""
