@@ -234,21 +234,20 @@ def _ranked_groups(
     counts = ordered["count_current"].to_numpy()
     exposure = ordered["population_current"].to_numpy() * TERTIAL_LENGTH / 1000.0
     indicator_codes = ordered[keys[0]].to_list()
-    columns = {name: np.full(ordered.height, np.nan) for name in ("rate_eb", rank, "low", "high")}
+    rate_eb, ranks, low, high = (np.full(ordered.height, np.nan) for _ in range(4))
     sizes = np.empty(ordered.height, dtype=np.int32)
     for first, stop in zip(starts.tolist(), ends.tolist(), strict=True):
         group = slice(first, stop)
         shrunk = eb_shrink_rates(counts[group], exposure[group])
         descending = bool(worse.get(indicator_codes[first], True))
-        ranks, low, high = rank_with_intervals(shrunk, descending=descending)
-        columns["rate_eb"][group] = shrunk.rate * TERTIAL_LENGTH
-        columns[rank][group], columns["low"][group], columns["high"][group] = ranks, low, high
+        ranks[group], low[group], high[group] = rank_with_intervals(shrunk, descending=descending)
+        rate_eb[group] = shrunk.rate * TERTIAL_LENGTH
         sizes[group] = stop - first
     return ordered.select(SERIES_KEY).with_columns(
-        pl.Series("rate_eb", columns["rate_eb"]),
-        pl.Series(rank, columns[rank]),
-        pl.Series("rank_ci_low", columns["low"]),
-        pl.Series("rank_ci_high", columns["high"]),
+        pl.Series("rate_eb", rate_eb),
+        pl.Series(rank, ranks),
+        pl.Series("rank_ci_low", low),
+        pl.Series("rank_ci_high", high),
         pl.Series(rank_n, sizes),
     )
 
