@@ -27,7 +27,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from lagesbild.quality.config import CoverageThresholds
 
@@ -167,26 +167,32 @@ def variance(expected: np.ndarray, dispersion: np.ndarray, relative_sd: float) -
     return dispersion * expected + (relative_sd * expected) ** 2
 
 
-def _count_distribution(expected: np.ndarray, var: np.ndarray):
-    """scipy's nbinom with mean μ and variance V > μ (n = μ²/(V − μ), p = μ/V)."""
+def _negative_binomial_parameters(
+    expected: np.ndarray, var: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(n, p) of the negative binomial with mean μ and variance V > μ: n = μ²/(V − μ), p = μ/V."""
     excess = np.maximum(var - expected, 1e-12)
-    return stats.nbinom(expected**2 / excess, expected / np.maximum(var, expected))
+    return expected**2 / excess, expected / np.maximum(var, expected)
 
 
 def lower_tail(observed: np.ndarray, expected: np.ndarray, var: np.ndarray) -> np.ndarray:
     """P(X ≤ observed) for a negative binomial X with mean `expected` and variance `var`.
 
     Poisson where the variance equals the mean; 1 where nothing is expected; NaN where there
-    is no expectation or no observation.
+    is no expectation or no observation. Computed with `scipy.special` — the regularized
+    incomplete beta I_p(n, k + 1) and `pdtr` — which is what `scipy.stats.nbinom.cdf` and
+    `poisson.cdf` evaluate, bit for bit (tests/unit/test_coverage.py), without importing
+    `scipy.stats` (≈ 0.8 s) in the coverage check of every run.
     """
     observed = np.asarray(observed, dtype=float)
     ok = np.isfinite(observed) & np.isfinite(expected) & (expected > 0)
     mu = np.where(ok, expected, 1.0)
     v = np.where(ok, var, 1.0)
-    x = np.where(ok, observed, 0.0)
+    k = np.floor(np.where(ok, observed, 0.0))
     over = v > mu * (1.0 + 1e-9)
-    p = np.where(over, _count_distribution(mu, np.where(over, v, 2 * mu)).cdf(x), 0.0)
-    p = np.where(over, p, stats.poisson.cdf(x, mu))
+    n, p_success = _negative_binomial_parameters(mu, np.where(over, v, 2 * mu))
+    p = np.where(over, special.betainc(n, k + 1.0, p_success), special.pdtr(k, mu))
+    p = np.clip(p, 0.0, 1.0)
     zero_expected = np.isfinite(observed) & np.isfinite(expected) & (expected <= 0)
     return np.where(ok, p, np.where(zero_expected, 1.0, np.nan))
 
@@ -194,12 +200,18 @@ def lower_tail(observed: np.ndarray, expected: np.ndarray, var: np.ndarray) -> n
 def plausible_range(
     expected: np.ndarray, var: np.ndarray, tail: float
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The range holding all but `tail` of the probability in each tail: its low and high."""
+    """The range holding all but `tail` of the probability in each tail: its low and high.
+
+    Only for the flagged unit-months' messages, so `scipy.stats` is imported here, not with
+    the module.
+    """
+    from scipy import stats
+
     ok = np.isfinite(expected) & (expected > 0)
     mu = np.where(ok, expected, 1.0)
     v = np.where(ok, var, 1.0)
     over = v > mu * (1.0 + 1e-9)
-    nb = _count_distribution(mu, np.where(over, v, 2 * mu))
+    nb = stats.nbinom(*_negative_binomial_parameters(mu, np.where(over, v, 2 * mu)))
     low = np.where(over, nb.ppf(tail), stats.poisson.ppf(tail, mu))
     high = np.where(over, nb.ppf(1.0 - tail), stats.poisson.ppf(1.0 - tail, mu))
     return np.where(ok, low, np.nan), np.where(ok, high, np.nan)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -80,6 +83,46 @@ def test_the_lower_tail_is_poisson_without_excess_variance_and_negative_binomial
     assert lower_tail(observed, expected, var) == pytest.approx(stats.nbinom.cdf(observed, n, p))
     assert stats.nbinom.mean(n, p) == pytest.approx(expected)
     assert stats.nbinom.var(n, p) == pytest.approx(var)
+
+
+def test_the_lower_tail_is_scipy_stats_cdf_bit_for_bit() -> None:
+    """`lower_tail` evaluates the distributions with scipy.special: the same values, exactly."""
+    rng = np.random.default_rng(17)
+    size = 200_000
+    expected = np.exp(rng.uniform(-3.0, 10.0, size))
+    dispersion = np.where(rng.random(size) < 0.25, 1.0, 1.0 + np.exp(rng.uniform(-6, 3, size)))
+    relative_sd = np.where(rng.random(size) < 0.5, 0.0, 0.1)  # half without the floor
+    var = dispersion * expected + (relative_sd * expected) ** 2
+    observed = rng.poisson(expected * rng.uniform(0.0, 1.5, size)).astype(float)
+    over = var > expected * (1.0 + 1e-9)
+    n = expected**2 / np.maximum(var - expected, 1e-12)
+    p = expected / np.maximum(var, expected)
+    reference = np.where(
+        over, stats.nbinom.cdf(observed, n, p), stats.poisson.cdf(observed, expected)
+    )
+    assert over.any() and (~over).any()
+    assert np.array_equal(lower_tail(observed, expected, var), reference)
+
+
+def test_judging_a_delivery_without_flags_does_not_import_scipy_stats() -> None:
+    """scipy.stats costs ≈ 0.8 s to import; the coverage check of every run needs only
+    scipy.special (the plausible range of a flagged unit imports it)."""
+    script = (
+        "import sys, numpy as np; "
+        "from lagesbild.quality.config import QualityConfig; "
+        "from lagesbild.quality.coverage import assess; "
+        "status = assess(np.full((2, 40), 100.0), QualityConfig().coverage_thresholds()).status; "
+        "assert (status[:, -1] == 'ok').all(), status[:, -1]; "
+        "print('scipy.stats' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False"
 
 
 def test_the_variance_has_a_floor_of_ten_percent_of_the_expectation() -> None:
