@@ -18,3 +18,15 @@ def workspace(pipeline_run: PipelineRun, tmp_path: Path) -> Iterator[DataPaths]:
     home = DagsterHome()
     yield copy_data_dir(pipeline_run.paths, tmp_path, with_instance=True)
     home.restore()
+
+
+@pytest.fixture(scope="session")
+def dbt_slots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Data directories the dbt model tests copy the warehouse into, the same for every test.
+
+    dbt's parse state names the warehouse's path (it is in the profile), so with one path per
+    role each invocation starts from the parse state the previous one kept, as the runs of one
+    data directory do (`lagesbild.warehouse.dbt_invocation`), instead of parsing the project
+    anew (several seconds each).
+    """
+    return tmp_path_factory.mktemp("dbt-slots")

@@ -60,9 +60,9 @@ class MartWarehouse(Warehouse):
 
 @pytest.fixture
 def warehouse(
-    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dbt_slots: Path
 ) -> MartWarehouse:
-    return MartWarehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch)
+    return MartWarehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch, dbt_slots / "main")
 
 
 def assert_equals_full_rebuild_outside(warehouse: MartWarehouse, tmp_path: Path, month: str):

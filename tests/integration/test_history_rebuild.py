@@ -63,9 +63,9 @@ class FactWarehouse(Warehouse):
 
 @pytest.fixture
 def warehouse(
-    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dbt_slots: Path
 ) -> FactWarehouse:
-    return FactWarehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch)
+    return FactWarehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch, dbt_slots / "main")
 
 
 def mark_first_month(warehouse: Warehouse) -> str:

@@ -18,8 +18,13 @@ import duckdb
 import pytest
 
 from assets.resources import LagesbildDbtCli
-from lagesbild.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR
-from lagesbild.warehouse.dbt_invocation import WAREHOUSE_ENV, WINDOW_ENVIRONMENT
+from lagesbild.settings import DBT_EXECUTABLE, DBT_PROJECT_DIR, DataPaths
+from lagesbild.warehouse.dbt_invocation import (
+    WAREHOUSE_ENV,
+    WINDOW_ENVIRONMENT,
+    keep_parse_state,
+    restore_parse_state,
+)
 from tests.conftest import PipelineRun
 
 pytestmark = pytest.mark.integration
@@ -40,7 +45,11 @@ Row = tuple[object, ...]
 
 
 class Warehouse:
-    """A private copy of the session's build database and a dbt CLI pointed at it."""
+    """A private copy of the session's build database and a dbt CLI pointed at it.
+
+    The copy lives in `slot`, a data directory reused by the next test (fixture `dbt_slots`):
+    each dbt invocation starts from the parse state the previous one kept there.
+    """
 
     model = MODEL
     schema = "intermediate"
@@ -50,10 +59,16 @@ class Warehouse:
     def table(self) -> str:
         return f"{self.schema}.{self.model}"
 
-    def __init__(self, source: Path, root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(
+        self, source: Path, root: Path, monkeypatch: pytest.MonkeyPatch, slot: Path
+    ) -> None:
         self.root = root
         root.mkdir(parents=True, exist_ok=True)
-        self.path = root / "warehouse.duckdb"
+        self.data = DataPaths(slot)
+        self.path = self.data.warehouse_db
+        self.data.dbt_dir.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.with_name(f"{self.path.name}.wal").unlink(missing_ok=True)
         shutil.copyfile(source, self.path)
         self.monkeypatch = monkeypatch
         self.invocations = 0
@@ -101,24 +116,29 @@ class Warehouse:
         )
         refresh = ["--full-refresh"] if full_refresh else []
         args = ["run", "--select", select or self.model, *refresh]
-        invocation = dbt.cli(args, target_path=target, raise_on_error=False)
-        messages = "\n".join(
-            str(event.raw_event["info"]["msg"]) for event in invocation.stream_raw_events()
-        )
+        restore_parse_state(self.data, target)
+        try:
+            invocation = dbt.cli(args, target_path=target, raise_on_error=False)
+            messages = "\n".join(
+                str(event.raw_event["info"]["msg"]) for event in invocation.stream_raw_events()
+            )
+        finally:
+            keep_parse_state(self.data, target)
         assert invocation.is_successful(), messages
         return messages
 
 
 @pytest.fixture
 def warehouse(
-    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    pipeline_run: PipelineRun, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, dbt_slots: Path
 ) -> Warehouse:
-    return Warehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch)
+    return Warehouse(pipeline_run.paths.warehouse_db, tmp_path, monkeypatch, dbt_slots / "main")
 
 
 def full_refresh_rows(warehouse: Warehouse, tmp_path: Path) -> list[Row]:
     """The table a --full-refresh builds from the same inputs (on a copy of the warehouse)."""
-    copy = type(warehouse)(warehouse.path, tmp_path / "full", warehouse.monkeypatch)
+    slot = warehouse.data.root.parent / "full"
+    copy = type(warehouse)(warehouse.path, tmp_path / "full", warehouse.monkeypatch, slot)
     copy.build(None, full_refresh=True)
     return copy.rows()
 
