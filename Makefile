@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 DATA_DIR ?= $(or $(LAGESBILD_DATA_DIR),data)
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format ui bench clean seeds browser servers serve
+.PHONY: help install run test lint format ui bench clean seeds browser servers tracer serve
 
 help: ## show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,7 +31,10 @@ servers: ## install Debian's nginx and PostgreSQL server binaries for the stack 
 	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null && ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		(apt-get update && apt-get install -y --no-install-recommends nginx postgresql)
 
-test: $(INSTALLED) browser servers lint ## install, lint (ruff, import layers) and run the whole test suite
+tracer: ## install strace for the test that holds a reader's open of a published file (needs root)
+	@command -v strace >/dev/null || (apt-get update && apt-get install -y --no-install-recommends strace)
+
+test: $(INSTALLED) browser servers tracer lint ## install, lint (ruff, import layers) and run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED) ## ruff check, format check and the import layers (lint-imports)

@@ -63,6 +63,11 @@ class DataPaths:
         return self.publish_dir / "lagesbild.duckdb"
 
     @property
+    def publish_versions(self) -> Path:
+        """The published DuckDB files, one folder per publication (`publish.versions`)."""
+        return self.publish_dir / "versions"
+
+    @property
     def publish_archive(self) -> Path:
         return self.publish_dir / "archive"
 

@@ -60,6 +60,7 @@ def lagesbild_warehouse(
         metadata={
             "path": dg.MetadataValue.path(str(publication.path)),
             "archived_as": dg.MetadataValue.path(str(publication.archived_as)),
+            "version": dg.MetadataValue.path(str(publication.version)),
             "month": month,
             "covers": covers,
             "size_bytes": publication.size_bytes,

@@ -2,8 +2,10 @@
 
 Readers open `<data>/publish/lagesbild.duckdb` read-only. They see the old file or the new one,
 never a half-written one: the new file is built under `publish/.staging/`, checkpointed, closed,
-re-opened read-only and verified, and only then moved over the published path with
-`os.replace` (atomic on POSIX). Every publication is also kept under `publish/archive/`.
+re-opened read-only and verified, and only then moved into a new version directory
+(`publish/versions/`), and the published path — a symbolic link — is pointed at it with
+`os.replace` (atomic on POSIX; why a link and not the file itself: `versions`). Every
+publication is also kept under `publish/archive/`.
 
 The same publication also writes, each built and verified in staging before anything is
 replaced: one file per police region (`publish/regions/<slug>.duckdb`, that region's detail
@@ -86,6 +88,13 @@ from lagesbild.publish.storage import (
     storage_layout,
     verify_storage_version,
 )
+from lagesbild.publish.versions import (
+    linked_version,
+    new_version_dir,
+    point_link,
+    prune_versions,
+    remove_stale_links,
+)
 from lagesbild.settings import PROJECT_ROOT, REGION_SLUGS, DataPaths
 
 FAULT_ENV = "LAGESBILD_PUBLISH_FAULT"
@@ -104,6 +113,7 @@ FAULT_POINTS = (
     "after_regions_built",
     "after_export_built",
     "after_archive",
+    "after_version_placed",
     "after_main_replaced",
     "mid_regions_replaced",
     "after_regions_replaced",
@@ -143,6 +153,8 @@ class PublicationError(RuntimeError):
 class Publication:
     path: Path
     archived_as: Path
+    version: Path
+    """The version directory the published links name (`versions`)."""
     month: str
     run_id: str
     row_counts: dict[str, int]
@@ -510,6 +522,26 @@ def _build_region(
     )
 
 
+def _place_version(
+    paths: DataPaths, run_id: str, candidate: Path, regions: dict[str, BuiltRegion]
+) -> Path:
+    """Move the verified main and region files into a new version directory (`versions`);
+    nothing a reader opens changes until the links are swapped."""
+    version = new_version_dir(paths.publish_versions, run_id)
+    os.replace(candidate, version / paths.publish_db.name)
+    for slug, built_region in regions.items():
+        os.replace(built_region.database, version / "regions" / region_file(paths, slug).name)
+    for folder in (version / "regions", version, paths.publish_versions):
+        _fsync_directory(folder)
+    return version
+
+
+def _linked_versions(paths: DataPaths) -> set[Path | None]:
+    """The version directories the published links point into now."""
+    links = [paths.publish_db, *(region_file(paths, slug) for slug in REGION_SLUGS)]
+    return {linked_version(link, paths.publish_versions) for link in links}
+
+
 def _replace_region_parquet(built: dict[str, Path], folder: Path) -> dict[str, Path]:
     """Move a region's verified Parquet files into place (each whole: `os.replace`), then drop
     files of tables the publication no longer has."""
@@ -627,6 +659,7 @@ def publish(
     for folder in (staging, paths.publish_archive, paths.publish_dir / "regions"):
         folder.mkdir(parents=True, exist_ok=True)
     _clear_staging(staging)
+    remove_stale_links((paths.publish_dir, paths.publish_dir / "regions"))
     candidate = staging / f"lagesbild-{run_id}.duckdb"
     try:
         built_candidate = _build_candidate(
@@ -708,7 +741,10 @@ def publish(
         archived.unlink(missing_ok=True)
         os.link(candidate, archived)
         fault_point("after_archive")
-        os.replace(candidate, paths.publish_db)
+        version = _place_version(paths, run_id, candidate, regions)
+        fault_point("after_version_placed")
+        previous = _linked_versions(paths)
+        point_link(paths.publish_db, version / paths.publish_db.name)
         _fsync_directory(paths.publish_dir)
         fault_point("after_main_replaced")
         report_progress("publish", "publication", 4, PUBLICATION_STEPS, "published")
@@ -716,7 +752,7 @@ def publish(
         region_parquet: dict[str, dict[str, Path]] = {}
         for index, (slug, built_region) in enumerate(regions.items()):
             region_targets[slug] = region_file(paths, slug)
-            os.replace(built_region.database, region_targets[slug])
+            point_link(region_targets[slug], version / "regions" / region_targets[slug].name)
             region_parquet[slug] = _replace_region_parquet(
                 built_region.parquet, region_parquet_dir(paths.publish_dir / "regions", slug)
             )
@@ -724,6 +760,7 @@ def publish(
                 fault_point("mid_regions_replaced")
         _fsync_directory(paths.publish_dir / "regions")
         fault_point("after_regions_replaced")
+        prune_versions(paths.publish_versions, {*previous, *_linked_versions(paths)})
         export_folder = export_dir(paths)
         export_folder.mkdir(parents=True, exist_ok=True)
         export_targets: dict[str, Path] = {}
@@ -747,6 +784,7 @@ def publish(
     return Publication(
         path=paths.publish_db,
         archived_as=archived,
+        version=version,
         month=month,
         run_id=run_id,
         row_counts=row_counts,

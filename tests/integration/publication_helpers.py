@@ -14,13 +14,14 @@ from lagesbild.settings import REGION_SLUGS, DataPaths
 
 
 def copy_data_dir(source: DataPaths, target: Path, *, with_instance: bool = False) -> DataPaths:
-    """A private copy of a data directory after a pipeline run (optionally its Dagster home)."""
+    """A private copy of a data directory after a pipeline run (optionally its Dagster home);
+    the published links stay links (they are relative: into the copy's own versions)."""
     names = ["landing", "warehouse", "publish", "archive", "quality"]
     if with_instance:
         names.append("dagster_home")
     for name in names:
         if (source.root / name).exists():
-            shutil.copytree(source.root / name, target / name)
+            shutil.copytree(source.root / name, target / name, symlinks=True)
     return DataPaths(target)
 
 

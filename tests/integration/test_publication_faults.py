@@ -19,6 +19,7 @@ import polars as pl
 import pytest
 
 from lagesbild.publish.publisher import FAULT_ENV, FAULT_POINTS, publish
+from lagesbild.publish.versions import LINK_TMP_SUFFIX, linked_version
 from lagesbild.settings import REGION_SLUGS, DataPaths
 from tests.conftest import PipelineRun
 from tests.integration.publication_helpers import (
@@ -46,6 +47,7 @@ FAULTS = [
     ("after_regions_built", False),
     ("after_export_built", False),
     ("after_archive", False),
+    ("after_version_placed", False),
     ("after_main_replaced", True),
     ("mid_regions_replaced", True),
     ("after_regions_replaced", True),
@@ -107,3 +109,15 @@ def test_the_next_publication_after_the_faults_succeeds_and_cleans_up(workspace:
     assert all(region_run(path) == "after-faults" for path in publication.region_files.values())
     assert list(workspace.publish_staging.iterdir()) == []
     assert publication.archived_as.exists()
+    # what the killed publications left is gone: versions no link names (kept: this one and
+    # the one the links named before it, for a reader that resolved a link before the swap)
+    # and links staged but never put in place
+    versions = {path.name for path in workspace.publish_versions.iterdir()}
+    assert len(versions) <= 2
+    assert linked_version(workspace.publish_db, workspace.publish_versions).name in versions
+    assert not [
+        path
+        for folder in (workspace.publish_dir, workspace.publish_dir / "regions")
+        for path in folder.iterdir()
+        if path.name.endswith(LINK_TMP_SUFFIX)
+    ]
