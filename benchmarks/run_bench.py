@@ -339,14 +339,14 @@ def snapshot_state(data_dir: Path, target: Path) -> None:
     target.mkdir(parents=True)
     for name in ("warehouse", "publish", "archive", "dagster_home", "dbt"):
         if (data_dir / name).exists():
-            shutil.copytree(data_dir / name, target / name)
+            shutil.copytree(data_dir / name, target / name, symlinks=True)  # published links
 
 
 def restore_state(snapshot: Path, data_dir: Path) -> None:
     for name in ("warehouse", "publish", "archive", "dagster_home", "dbt", "quarantine"):
         shutil.rmtree(data_dir / name, ignore_errors=True)
         if (snapshot / name).exists():
-            shutil.copytree(snapshot / name, data_dir / name)
+            shutil.copytree(snapshot / name, data_dir / name, symlinks=True)
 
 
 def median_run(runs: list[Measured]) -> Measured:
