@@ -9,7 +9,6 @@ path once and opens one version file each time, whatever the link names a moment
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -23,7 +22,7 @@ import pytest
 from lagesbild.publish.publisher import publish
 from lagesbild.publish.versions import linked_version, point_link
 from lagesbild.settings import REGION_SLUGS, DataPaths
-from tests.integration.publication_helpers import region_run, verify_published_file
+from tests.integration.publication_helpers import region_run, sha256, verify_published_file
 
 pytestmark = pytest.mark.integration
 
@@ -47,10 +46,7 @@ print(json.dumps({"run_id": run_id, "as_logged": rows == json.loads(counts)}), f
 
 
 def digest(folder: Path) -> dict[str, str]:
-    return {
-        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-        for path in sorted(folder.rglob("*.duckdb"))
-    }
+    return {str(path.relative_to(folder)): sha256(path) for path in folder.rglob("*.duckdb")}
 
 
 def current_version(paths: DataPaths) -> Path:
