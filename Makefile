@@ -4,6 +4,9 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 DATA_DIR ?= $(or $(LAGESBILD_DATA_DIR),data)
+TEST_WORKERS ?= 2
+# pytest-xdist workers for `make test`; each test module runs whole in one worker (loadfile),
+# each worker builds the shared small run once. TEST_WORKERS=0 runs in one process.
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format ui bench clean seeds browser servers tracer serve
@@ -35,7 +38,7 @@ tracer: ## install strace for the test that holds a reader's open of a published
 	@command -v strace >/dev/null || (apt-get update && apt-get install -y --no-install-recommends strace)
 
 test: $(INSTALLED) browser servers tracer lint ## install, lint (ruff, import layers) and run the whole test suite
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(INSTALLED) ## ruff check, format check and the import layers (lint-imports)
 	$(BIN)/ruff check .

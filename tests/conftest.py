@@ -38,7 +38,10 @@ def small_landing(tmp_path_factory: pytest.TempPathFactory) -> DataPaths:
 
 @pytest.fixture(scope="session")
 def pipeline_run(small_landing: DataPaths) -> Iterator[PipelineRun]:
-    """Materialize the whole graph (ingest → dbt → publish) once, as one backfill run."""
+    """Materialize the whole graph (ingest → dbt → publish) once, as one backfill run.
+
+    Read-only for the tests: a test that runs, publishes or reviews works on a copy
+    (`copy_data_dir`), since the modules run in any order (and in several workers)."""
     from pipelines.definitions import build_definitions
     from pipelines.instance import get_instance
     from pipelines.runner import run_months

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -18,8 +19,10 @@ from assets.resources import LagesbildSettings
 from lagesbild.publish.export_reuse import RECORD_NAME
 from lagesbild.review.formatting import number, percent_change
 from lagesbild.review.run import report_dir
-from lagesbild.settings import REGION_SLUGS
+from lagesbild.settings import REGION_SLUGS, DataPaths
 from pipelines.cli import run_tertial
+from tests.conftest import PipelineRun
+from tests.integration.publication_helpers import DagsterHome, copy_data_dir
 
 pytestmark = pytest.mark.integration
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -32,17 +35,26 @@ CONTRACT_COLUMNS = {
 
 
 @pytest.fixture(scope="module")
-def reviewed(pipeline_run):
-    status = run_tertial("2024-T1", pipeline_run.paths)
+def data_dir(pipeline_run: PipelineRun, tmp_path_factory) -> Iterator[DataPaths]:
+    """A copy of the shared run's data directory: the review republishes, and the other modules
+    read the shared directory's publication as the backfill left it, in whatever order they run."""
+    home = DagsterHome()
+    yield copy_data_dir(pipeline_run.paths, tmp_path_factory.mktemp("tertial"), with_instance=True)
+    home.restore()
+
+
+@pytest.fixture(scope="module")
+def reviewed(data_dir: DataPaths) -> DataPaths:
+    status = run_tertial("2024-T1", data_dir)
     assert status == 0
-    return pipeline_run.paths
+    return data_dir
 
 
-def test_an_incomplete_tertial_is_refused_with_a_clear_message(pipeline_run, capsys) -> None:
-    assert run_tertial("2024-T2", pipeline_run.paths) == 1
+def test_an_incomplete_tertial_is_refused_with_a_clear_message(data_dir, capsys) -> None:
+    assert run_tertial("2024-T2", data_dir) == 1
     err = capsys.readouterr().err
     assert "2024-T2 is not complete" in err and "2024-07, 2024-08" in err
-    assert not report_dir(pipeline_run.paths, "2024-T2").exists()
+    assert not report_dir(data_dir, "2024-T2").exists()
 
 
 def test_the_review_writes_a_national_and_seven_regional_reports(reviewed) -> None:
@@ -153,10 +165,10 @@ def test_the_materialization_shows_a_markdown_summary_and_the_report_path(review
     assert event.asset_materialization.partition == "2024-01"
 
 
-def test_the_schedule_runs_a_complete_tertial_and_skips_an_incomplete_one(pipeline_run) -> None:
+def test_the_schedule_runs_a_complete_tertial_and_skips_an_incomplete_one(data_dir) -> None:
     from pipelines.schedules import tertial_review_schedule
 
-    settings = LagesbildSettings(data_dir=str(pipeline_run.paths.root))
+    settings = LagesbildSettings(data_dir=str(data_dir.root))
 
     def tick(when: datetime):
         context = dg.build_schedule_context(
