@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -153,6 +154,63 @@ class Measured:
     peak_rss_mb: float
     stages: dict[str, float]
     """Seconds per stage, from the console's summary of the command (`<log>.summary.json`)."""
+    cpu_s: float = 0.0
+    """CPU seconds (user + system) of the command's whole process tree (`ProcessFigures`)."""
+
+
+@dataclass(frozen=True)
+class ProcessFigures:
+    """What one command cost: wall time, peak resident memory of its process tree, and the
+    CPU time of that tree — the command and every descendant it waited for (the warm dbt
+    process, the publication's and reports' workers). CPU time is reported beside the wall
+    time: a shared machine that makes the command wait moves the wall time more than it."""
+
+    seconds: float
+    peak_rss_mb: float
+    cpu_s: float
+    returncode: int
+    output: bytes
+
+
+def children_cpu_s() -> float:
+    """User + system CPU seconds of this process's children that have ended and been waited for
+    (and of their waited-for descendants)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def own_cpu_s() -> float:
+    """User + system CPU seconds of this process, all its threads (DuckDB's included)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def measure_process(argv: list[str], env: dict[str, str], cwd: Path) -> ProcessFigures:
+    """Run `argv` to its end, sampling its process tree's resident memory every 0.2 s.
+
+    The CPU time is the growth of this process's children's CPU time over the command, so the
+    benchmark runs one command at a time (it does)."""
+    cpu_before = children_cpu_s()
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    peak = 0.0
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.is_set():
+            peak = max(peak, process_tree_rss_mb(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output, _ = process.communicate()
+    done.set()
+    sampler.join()
+    elapsed = time.perf_counter() - started
+    return ProcessFigures(elapsed, peak, children_cpu_s() - cpu_before, process.returncode, output)
 
 
 def console_stages(data_dir: Path, since: float) -> dict[str, float]:
@@ -197,34 +255,16 @@ def process_tree_rss_mb(root_pid: int) -> float:
 def run_measured(
     args: list[str], data_dir: Path, extra_env: dict[str, str] | None = None
 ) -> Measured:
-    """Run a `lagesbild` command; wall time and the peak RSS of its whole process tree."""
+    """Run a `lagesbild` command; wall time, the peak RSS and the CPU time of its process tree."""
     env = {**os.environ, "LAGESBILD_DATA_DIR": str(data_dir), **(extra_env or {})}
     wall_started = time.time()
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        [LAGESBILD, *args], env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    peak = 0.0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, process_tree_rss_mb(process.pid))
-            time.sleep(0.2)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output, _ = process.communicate()
-    done.set()
-    sampler.join()
-    elapsed = time.perf_counter() - started
-    if process.returncode != 0:
-        tail = output.decode(errors="replace")[-4000:]
+    figures = measure_process([LAGESBILD, *args], env, ROOT)
+    if figures.returncode != 0:
+        tail = figures.output.decode(errors="replace")[-4000:]
         raise RuntimeError(f"lagesbild {' '.join(args)} failed:\n{tail}")
     stages = console_stages(data_dir, wall_started)
-    stages["outside the stages"] = max(0.0, elapsed - sum(stages.values()))
-    return Measured(elapsed, peak, stages)
+    stages["outside the stages"] = max(0.0, figures.seconds - sum(stages.values()))
+    return Measured(figures.seconds, figures.peak_rss_mb, stages, figures.cpu_s)
 
 
 def fresh_dir(base: Path, name: str, landing: Path) -> Path:
@@ -264,19 +304,29 @@ def baseline_sql(landing: Path) -> str:
     )
 
 
-def time_baseline_once(landing: Path) -> tuple[float, int]:
-    """One run of the plain-DuckDB baseline: seconds and the rows it computed."""
+@dataclass(frozen=True)
+class BaselineRun:
+    seconds: float
+    rows: int
+    cpu_s: float
+    """CPU seconds of this process while DuckDB ran the baseline (all DuckDB's threads)."""
+
+
+def time_baseline_once(landing: Path) -> BaselineRun:
+    """One run of the plain-DuckDB baseline: seconds, the rows it computed, its CPU time."""
     sql = baseline_sql(landing)
     conn = duckdb.connect()
     try:
         conn.execute("set enable_progress_bar = false")
+        cpu_before = own_cpu_s()
         started = time.perf_counter()
         conn.execute(sql)
         seconds = time.perf_counter() - started
+        cpu_s = own_cpu_s() - cpu_before
         rows = conn.execute("select count(*) from baseline_fct_indicator_month").fetchone()[0]
     finally:
         conn.close()
-    return seconds, rows
+    return BaselineRun(seconds, rows, cpu_s)
 
 
 def baseline_matches_pipeline(landing: Path, published: Path) -> bool:
@@ -471,6 +521,66 @@ def stage_table(stages: dict[str, dict[str, float]]) -> list[str]:
     return [*lines, ""]
 
 
+CPU_RATIOS = {
+    "backfill_ratio": ("backfill_cpu_s", "baseline_cpu_s"),
+    "increment_baseline_ratio": ("increment_full_cpu_s", "baseline_cpu_s"),
+    "increment_ratio": ("increment_full_cpu_s", "increment_1y_cpu_s"),
+    "tertial_baseline_ratio": ("tertial_cpu_s", "baseline_cpu_s"),
+}
+"""Each time target's ratio again, in CPU seconds (reported beside it, not a target)."""
+CPU_COMMANDS = {
+    "backfill": "backfill",
+    "increment (full history)": "increment_full",
+    "increment (one year)": "increment_1y",
+    "tertial review": "tertial",
+    "plain-DuckDB baseline": "baseline",
+}
+
+
+def cpu_ratios(results: dict[str, object]) -> dict[str, float]:
+    """The ratios of `CPU_RATIOS` whose two CPU figures were measured."""
+    ratios: dict[str, float] = {}
+    for key, (numerator, denominator) in CPU_RATIOS.items():
+        top, bottom = results.get(numerator), results.get(denominator)
+        if isinstance(top, float | int) and isinstance(bottom, float | int) and bottom > 0:
+            ratios[key] = top / bottom
+    return ratios
+
+
+def cpu_table(results: dict[str, object]) -> list[str]:
+    """Wall and CPU seconds of each measured command, and the targets' ratios in CPU time.
+
+    Reported, not targets: the machine is shared, and a command that waits for the CPU or the
+    disk gets a longer wall time but about the same CPU time, so a ratio that flips across its
+    line between runs of one code can be read against its CPU-time twin. The baseline runs
+    DuckDB on every core; the pipeline's steps mostly on one, so the CPU ratios are lower."""
+    rows = [
+        (title, results.get(f"{prefix}_s"), results.get(f"{prefix}_cpu_s"))
+        for title, prefix in CPU_COMMANDS.items()
+    ]
+    rows = [(title, wall, cpu) for title, wall, cpu in rows if wall and cpu is not None]
+    if not rows:
+        return []
+    lines = [
+        "CPU time (user + system of the command's whole process tree; medians; reported, not "
+        "targets):",
+        "",
+        "| command | wall s | CPU s | CPU / wall |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {title} | {wall:.1f} | {cpu:.1f} | {cpu / wall:.2f} |" for title, wall, cpu in rows
+    ]
+    ratios = results.get("cpu_ratios") or cpu_ratios(results)
+    if ratios:
+        lines += ["", "| ratio | wall time (the target) | CPU time |", "|---|---|---|"]
+        for key, value in ratios.items():
+            wall_ratio = results.get(key)
+            shown = f"{wall_ratio:.2f}" if isinstance(wall_ratio, float | int) else "–"
+            lines.append(f"| `{key}` | {shown} | {value:.2f} |")
+    return [*lines, ""]
+
+
 def write_report(results: dict[str, object]) -> None:
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
@@ -502,6 +612,7 @@ def write_report(results: dict[str, object]) -> None:
     lines += [f"- `{k}`: {format_figure(v)}" for k, v in extra.items() if k not in TARGETS]
     lines += ["", f"Baseline reproduces the mart's numbers: {results['baseline_matches_mart']}", ""]
     lines += stage_table(results.get("stages") or {})
+    lines += cpu_table(results)
     if PROFILE_NOTES.exists():  # hand-written: what the profiles showed and what was changed
         lines += ["", PROFILE_NOTES.read_text().strip(), ""]
     REPORT.write_text("\n".join(lines))
@@ -548,22 +659,26 @@ def main() -> int:
         print(f"  backfill: {measured.seconds:.1f} s, {measured.peak_rss_mb:.0f} MB", flush=True)
         return measured
 
-    def baseline() -> tuple[float, int]:
-        seconds, rows = time_baseline_once(landing)
-        print(f"  baseline: {seconds:.1f} s", flush=True)
-        return seconds, rows
+    def baseline() -> BaselineRun:
+        run = time_baseline_once(landing)
+        print(f"  baseline: {run.seconds:.1f} s", flush=True)
+        return run
 
     first_runs = interleaved({"backfill": backfill, "baseline": baseline}, repeat)
     backfills = first_runs["backfill"]
     results["backfill_s"] = statistics.median(m.seconds for m in backfills)
     results["backfill_runs_s"] = [m.seconds for m in backfills]
+    results["backfill_cpu_s"] = statistics.median(m.cpu_s for m in backfills)
+    results["backfill_cpu_runs_s"] = [m.cpu_s for m in backfills]
     results["peak_rss_mb"] = max(m.peak_rss_mb for m in backfills)
     stages: dict[str, dict[str, float]] = {"backfill": median_run(backfills).stages}
     published = work / "backfill" / "publish" / "lagesbild.duckdb"
 
-    results["baseline_runs_s"] = [seconds for seconds, _rows in first_runs["baseline"]]
+    results["baseline_runs_s"] = [run.seconds for run in first_runs["baseline"]]
     results["baseline_s"] = statistics.median(results["baseline_runs_s"])
-    results["baseline_rows"] = first_runs["baseline"][-1][1]
+    results["baseline_rows"] = first_runs["baseline"][-1].rows
+    results["baseline_cpu_s"] = statistics.median(run.cpu_s for run in first_runs["baseline"])
+    results["baseline_cpu_runs_s"] = [run.cpu_s for run in first_runs["baseline"]]
     results["backfill_ratio"] = results["backfill_s"] / results["baseline_s"]
     results["baseline_matches_mart"] = baseline_matches_pipeline(landing, published)
 
@@ -583,6 +698,8 @@ def main() -> int:
     ):
         results[f"{result_key}_s"] = statistics.median(m.seconds for m in increments[name])
         results[f"{result_key}_runs_s"] = [m.seconds for m in increments[name]]
+        results[f"{result_key}_cpu_s"] = statistics.median(m.cpu_s for m in increments[name])
+        results[f"{result_key}_cpu_runs_s"] = [m.cpu_s for m in increments[name]]
         stages[stage_key] = median_run(increments[name]).stages
     results["increment_ratio"] = results["increment_full_s"] / results["increment_1y_s"]
     results["increment_baseline_ratio"] = results["increment_full_s"] / results["baseline_s"]
@@ -621,14 +738,15 @@ def main() -> int:
 
     tertial = latest_complete_tertial(last)
     if has_command("tertial") and tertial:
-        timings = [
-            run_measured(["tertial", tertial], work / "backfill").seconds for _ in range(repeat)
-        ]
-        results["tertial_s"] = statistics.median(timings)
-        results["tertial_runs_s"] = timings
+        tertials = [run_measured(["tertial", tertial], work / "backfill") for _ in range(repeat)]
+        results["tertial_s"] = statistics.median(m.seconds for m in tertials)
+        results["tertial_runs_s"] = [m.seconds for m in tertials]
+        results["tertial_cpu_s"] = statistics.median(m.cpu_s for m in tertials)
+        results["tertial_cpu_runs_s"] = [m.cpu_s for m in tertials]
         results["tertial_baseline_ratio"] = results["tertial_s"] / results["baseline_s"]
     else:
         results["tertial_s"] = None
+    results["cpu_ratios"] = cpu_ratios(results)
     results["stages"] = {
         run: {title: round(seconds, 2) for title, seconds in times.items()}
         for run, times in stages.items()

@@ -97,3 +97,55 @@ def test_the_sides_of_a_ratio_are_measured_by_turns() -> None:
     runs = bench.interleaved({"full": measure("full"), "1y": measure("1y")}, 3)
     assert calls == ["full", "1y", "full", "1y", "full", "1y"]
     assert runs == {"full": ["full1", "full2", "full3"], "1y": ["1y1", "1y2", "1y3"]}
+
+
+BURN = """
+import time
+started = time.process_time()
+while time.process_time() - started < 0.4:
+    pass
+"""
+
+
+def test_a_commands_cpu_time_counts_the_descendants_it_waited_for(tmp_path: Path) -> None:
+    bench = _run_bench()
+    parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {BURN!r}], check=True)"
+    busy = bench.measure_process([sys.executable, "-c", parent], dict(os.environ), tmp_path)
+    idle = bench.measure_process(
+        [sys.executable, "-c", "import time; time.sleep(0.5); print('slept')"],
+        dict(os.environ),
+        tmp_path,
+    )
+    assert busy.returncode == 0
+    assert busy.cpu_s >= 0.4  # the grandchild's 0.4 s of CPU, counted through its parent
+    assert idle.returncode == 0 and idle.output.strip() == b"slept"
+    assert idle.seconds >= 0.5 and idle.cpu_s < 0.4  # half a second asleep is not CPU time
+    assert busy.peak_rss_mb > 0
+
+
+def test_the_report_shows_each_ratio_again_in_cpu_time() -> None:
+    bench = _run_bench()
+    results = {
+        "backfill_s": 70.0,
+        "backfill_cpu_s": 90.0,
+        "baseline_s": 10.0,
+        "baseline_cpu_s": 18.0,
+        "increment_full_s": 25.0,
+        "increment_full_cpu_s": 36.0,
+        "increment_1y_s": 22.0,
+        "increment_1y_cpu_s": 30.0,
+        "tertial_s": 11.0,
+        "backfill_ratio": 7.0,
+        "increment_baseline_ratio": 2.5,
+        "increment_ratio": 25.0 / 22.0,
+    }
+    assert bench.cpu_ratios(results) == pytest.approx(
+        {"backfill_ratio": 5.0, "increment_baseline_ratio": 2.0, "increment_ratio": 1.2}
+    )
+    table = bench.cpu_table(results)
+    assert "| backfill | 70.0 | 90.0 | 1.29 |" in table
+    assert "| plain-DuckDB baseline | 10.0 | 18.0 | 1.80 |" in table
+    assert not any(line.startswith("| tertial review") for line in table)  # no CPU figure
+    assert "| `increment_baseline_ratio` | 2.50 | 2.00 |" in table
+    assert "| `increment_ratio` | 1.14 | 1.20 |" in table
+    assert bench.cpu_table({"backfill_s": 70.0}) == []  # a result from before CPU was measured
