@@ -11,6 +11,8 @@ benchmark runs moves both sides alike instead of one.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import json
 import os
 import platform
@@ -185,31 +187,85 @@ def own_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+PR_SET_CHILD_SUBREAPER = 36
+"""Linux prctl(2): orphaned descendants are re-parented to this process instead of init."""
+
+
+def set_child_subreaper(enabled: bool) -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux); False where it can't."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(PR_SET_CHILD_SUBREAPER, int(enabled), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def own_children() -> set[int]:
+    """The processes whose parent is this one (zombies included), from /proc."""
+    me, found = os.getpid(), set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+                found.add(int(entry.name))
+    return found
+
+
+def reap_adopted(before: set[int], timeout_s: float = 60.0) -> None:
+    """Wait for the descendants re-parented to this process while a command ran (e.g. the
+    tertial reports' forkserver, which ends just after the command) until they have ended, so
+    that their CPU time — and that of the workers they waited for — is counted."""
+    deadline = time.monotonic() + timeout_s
+    while adopted := own_children() - before:
+        for pid in adopted:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)
+        if time.monotonic() > deadline:
+            raise RuntimeError(
+                f"processes {sorted(adopted)} left by the measured command still run "
+                f"{timeout_s:.0f} s after it ended: its CPU time would be incomplete"
+            )
+        time.sleep(0.02)
+
+
 def measure_process(argv: list[str], env: dict[str, str], cwd: Path) -> ProcessFigures:
     """Run `argv` to its end, sampling its process tree's resident memory every 0.2 s.
 
     The CPU time is the growth of this process's children's CPU time over the command, so the
-    benchmark runs one command at a time (it does)."""
+    benchmark runs one command at a time (it does). While the command runs this process is
+    the subreaper of its descendants: one that outlives its parent (a forkserver and the
+    workers it forked) is waited for here, so its CPU time is counted too."""
+    children_before = own_children()
     cpu_before = children_cpu_s()
+    subreaper = set_child_subreaper(True)
     started = time.perf_counter()
-    process = subprocess.Popen(
-        argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-    )
-    peak = 0.0
-    done = threading.Event()
+    try:
+        process = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
+        peak = 0.0
+        done = threading.Event()
 
-    def sample() -> None:
-        nonlocal peak
-        while not done.is_set():
-            peak = max(peak, process_tree_rss_mb(process.pid))
-            time.sleep(0.2)
+        def sample() -> None:
+            nonlocal peak
+            while not done.is_set():
+                peak = max(peak, process_tree_rss_mb(process.pid))
+                time.sleep(0.2)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output, _ = process.communicate()
-    done.set()
-    sampler.join()
-    elapsed = time.perf_counter() - started
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        output, _ = process.communicate()
+        done.set()
+        sampler.join()
+        elapsed = time.perf_counter() - started
+        if subreaper:
+            reap_adopted(children_before)
+    finally:
+        if subreaper:
+            set_child_subreaper(False)
     return ProcessFigures(elapsed, peak, children_cpu_s() - cpu_before, process.returncode, output)
 
 

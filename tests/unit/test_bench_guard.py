@@ -1,5 +1,6 @@
 """`make bench`: it refuses figures measured while the code it runs changed, and its report."""
 
+import ctypes
 import importlib.util
 import os
 import sys
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+PR_GET_CHILD_SUBREAPER = 37
 
 
 def _run_bench():
@@ -121,6 +123,25 @@ def test_a_commands_cpu_time_counts_the_descendants_it_waited_for(tmp_path: Path
     assert idle.returncode == 0 and idle.output.strip() == b"slept"
     assert idle.seconds >= 0.5 and idle.cpu_s < 0.4  # half a second asleep is not CPU time
     assert busy.peak_rss_mb > 0
+
+
+def test_a_descendant_that_outlives_its_parent_is_waited_for_and_counted(tmp_path: Path) -> None:
+    """Like the tertial reports' forkserver: the command ends, its descendant still works."""
+    bench = _run_bench()
+    orphaning = (
+        "import subprocess, sys; "
+        f"subprocess.Popen([sys.executable, '-c', {BURN!r}], "
+        "stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)"
+    )  # exits at once, without waiting for its child
+    children_before = bench.own_children()
+    figures = bench.measure_process([sys.executable, "-c", orphaning], dict(os.environ), tmp_path)
+    assert figures.returncode == 0
+    assert figures.cpu_s >= 0.4
+    assert bench.own_children() <= children_before  # reaped, nothing left behind
+    libc = ctypes.CDLL(None, use_errno=True)
+    flag = ctypes.c_int(-1)
+    assert libc.prctl(PR_GET_CHILD_SUBREAPER, ctypes.byref(flag), 0, 0, 0) == 0
+    assert flag.value == 0  # this process is the reaper only while a command is measured
 
 
 def test_the_report_shows_each_ratio_again_in_cpu_time() -> None:
