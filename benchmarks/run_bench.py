@@ -209,7 +209,7 @@ def own_children() -> set[int]:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == me:
+            if parent_pid(stat) == me:
                 found.add(int(entry.name))
     return found
 
@@ -282,6 +282,11 @@ def console_stages(data_dir: Path, since: float) -> dict[str, float]:
     return stages
 
 
+def parent_pid(stat: str) -> int:
+    """The parent's pid from the text of `/proc/<pid>/stat` (after the command's parenthesis)."""
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
 def process_tree_rss_mb(root_pid: int) -> float:
     """Resident memory of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
@@ -295,8 +300,7 @@ def process_tree_rss_mb(root_pid: int) -> float:
         except OSError:
             continue
         pid = int(entry.name)
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(pid)
+        children.setdefault(parent_pid(stat), []).append(pid)
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 rss[pid] = int(line.split()[1])
