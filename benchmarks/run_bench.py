@@ -156,7 +156,7 @@ class Measured:
     peak_rss_mb: float
     stages: dict[str, float]
     """Seconds per stage, from the console's summary of the command (`<log>.summary.json`)."""
-    cpu_s: float = 0.0
+    cpu_s: float
     """CPU seconds (user + system) of the command's whole process tree (`ProcessFigures`)."""
 
 
@@ -164,8 +164,9 @@ class Measured:
 class ProcessFigures:
     """What one command cost: wall time, peak resident memory of its process tree, and the
     CPU time of that tree — the command and every descendant it waited for (the warm dbt
-    process, the publication's and reports' workers). CPU time is reported beside the wall
-    time: a shared machine that makes the command wait moves the wall time more than it."""
+    process; the tertial reports' workers, through their forkserver). CPU time is reported
+    beside the wall time: a shared machine that makes the command wait moves the wall time
+    more than it."""
 
     seconds: float
     peak_rss_mb: float
@@ -459,6 +460,17 @@ def restore_state(snapshot: Path, data_dir: Path) -> None:
             shutil.copytree(snapshot / name, data_dir / name, symlinks=True)
 
 
+def record_runs(
+    results: dict[str, object], key: str, runs: list[Measured] | list[BaselineRun]
+) -> None:
+    """`<key>_s` and `<key>_cpu_s` (medians) and each run's figures (`<key>_runs_s`,
+    `<key>_cpu_runs_s`) of repeated runs of one command."""
+    results[f"{key}_s"] = statistics.median(run.seconds for run in runs)
+    results[f"{key}_runs_s"] = [run.seconds for run in runs]
+    results[f"{key}_cpu_s"] = statistics.median(run.cpu_s for run in runs)
+    results[f"{key}_cpu_runs_s"] = [run.cpu_s for run in runs]
+
+
 def median_run(runs: list[Measured]) -> Measured:
     """The run with the median wall time (its stages are a consistent set)."""
     return sorted(runs, key=lambda run: run.seconds)[(len(runs) - 1) // 2]
@@ -726,19 +738,13 @@ def main() -> int:
 
     first_runs = interleaved({"backfill": backfill, "baseline": baseline}, repeat)
     backfills = first_runs["backfill"]
-    results["backfill_s"] = statistics.median(m.seconds for m in backfills)
-    results["backfill_runs_s"] = [m.seconds for m in backfills]
-    results["backfill_cpu_s"] = statistics.median(m.cpu_s for m in backfills)
-    results["backfill_cpu_runs_s"] = [m.cpu_s for m in backfills]
+    record_runs(results, "backfill", backfills)
     results["peak_rss_mb"] = max(m.peak_rss_mb for m in backfills)
     stages: dict[str, dict[str, float]] = {"backfill": median_run(backfills).stages}
     published = work / "backfill" / "publish" / "lagesbild.duckdb"
 
-    results["baseline_runs_s"] = [run.seconds for run in first_runs["baseline"]]
-    results["baseline_s"] = statistics.median(results["baseline_runs_s"])
+    record_runs(results, "baseline", first_runs["baseline"])
     results["baseline_rows"] = first_runs["baseline"][-1].rows
-    results["baseline_cpu_s"] = statistics.median(run.cpu_s for run in first_runs["baseline"])
-    results["baseline_cpu_runs_s"] = [run.cpu_s for run in first_runs["baseline"]]
     results["backfill_ratio"] = results["backfill_s"] / results["baseline_s"]
     results["baseline_matches_mart"] = baseline_matches_pipeline(landing, published)
 
@@ -756,10 +762,7 @@ def main() -> int:
         ("full", "increment_full", "increment"),
         ("1y", "increment_1y", "increment_1y"),
     ):
-        results[f"{result_key}_s"] = statistics.median(m.seconds for m in increments[name])
-        results[f"{result_key}_runs_s"] = [m.seconds for m in increments[name]]
-        results[f"{result_key}_cpu_s"] = statistics.median(m.cpu_s for m in increments[name])
-        results[f"{result_key}_cpu_runs_s"] = [m.cpu_s for m in increments[name]]
+        record_runs(results, result_key, increments[name])
         stages[stage_key] = median_run(increments[name]).stages
     results["increment_ratio"] = results["increment_full_s"] / results["increment_1y_s"]
     results["increment_baseline_ratio"] = results["increment_full_s"] / results["baseline_s"]
@@ -799,10 +802,7 @@ def main() -> int:
     tertial = latest_complete_tertial(last)
     if has_command("tertial") and tertial:
         tertials = [run_measured(["tertial", tertial], work / "backfill") for _ in range(repeat)]
-        results["tertial_s"] = statistics.median(m.seconds for m in tertials)
-        results["tertial_runs_s"] = [m.seconds for m in tertials]
-        results["tertial_cpu_s"] = statistics.median(m.cpu_s for m in tertials)
-        results["tertial_cpu_runs_s"] = [m.cpu_s for m in tertials]
+        record_runs(results, "tertial", tertials)
         results["tertial_baseline_ratio"] = results["tertial_s"] / results["baseline_s"]
     else:
         results["tertial_s"] = None

@@ -170,3 +170,21 @@ def test_the_report_shows_each_ratio_again_in_cpu_time() -> None:
     assert "| `increment_baseline_ratio` | 2.50 | 2.00 |" in table
     assert "| `increment_ratio` | 1.14 | 1.20 |" in table
     assert bench.cpu_table({"backfill_s": 70.0}) == []  # a result from before CPU was measured
+
+
+def test_repeated_runs_are_recorded_as_medians_and_each_runs_figures() -> None:
+    bench = _run_bench()
+    results: dict[str, object] = {}
+    runs = [bench.Measured(s, 1.0, {}, cpu) for s, cpu in ((3.0, 5.0), (1.0, 4.0), (2.0, 9.0))]
+    bench.record_runs(results, "increment_full", runs)
+    bench.record_runs(results, "baseline", [bench.BaselineRun(8.0, 10, 15.0)])
+    assert results == {
+        "increment_full_s": 2.0,
+        "increment_full_runs_s": [3.0, 1.0, 2.0],
+        "increment_full_cpu_s": 5.0,
+        "increment_full_cpu_runs_s": [5.0, 4.0, 9.0],
+        "baseline_s": 8.0,
+        "baseline_runs_s": [8.0],
+        "baseline_cpu_s": 15.0,
+        "baseline_cpu_runs_s": [15.0],
+    }
