@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -203,16 +203,8 @@ def set_child_subreaper(enabled: bool) -> bool:
 
 def own_children() -> set[int]:
     """The processes whose parent is this one (zombies included), from /proc."""
-    me, found = os.getpid(), set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if parent_pid(stat) == me:
-                found.add(int(entry.name))
-    return found
+    me = os.getpid()
+    return {pid for _, pid, parent in processes() if parent == me}
 
 
 def reap_adopted(before: set[int], timeout_s: float = 60.0) -> None:
@@ -288,20 +280,28 @@ def parent_pid(stat: str) -> int:
     return int(stat.rsplit(")", 1)[1].split()[1])
 
 
+def processes() -> Iterator[tuple[Path, int, int]]:
+    """Each process in /proc: its directory, pid and parent's pid (one that ended meanwhile is
+    left out)."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            yield entry, int(entry.name), parent_pid(stat)
+
+
 def process_tree_rss_mb(root_pid: int) -> float:
     """Resident memory of a process and all its descendants, from /proc."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for entry, pid, parent in processes():
         try:
-            stat = (entry / "stat").read_text()
             status = (entry / "status").read_text()
         except OSError:
             continue
-        pid = int(entry.name)
-        children.setdefault(parent_pid(stat), []).append(pid)
+        children.setdefault(parent, []).append(pid)
         for line in status.splitlines():
             if line.startswith("VmRSS:"):
                 rss[pid] = int(line.split()[1])
